@@ -1,0 +1,95 @@
+// The NodeTransport contract (design.md §1–2): the only surface cluster code uses for node I/O.
+// Types only; implementations live in lib/net/ (TcpTransport) and lib/testing/ (FakeTransport).
+
+import type { Observable, SchedulerLike } from 'rxjs';
+import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+
+/** Complete wire bytes (proto header + body); an array is one frame given in parts. */
+export type Request = Uint8Array | readonly Uint8Array[];
+
+/** Info reply: name → value, in a null-prototype object. */
+export type InfoReply = Readonly<Record<string, string>>;
+
+export type MessageKind = 'as_msg' | 'admin';
+
+export interface CommandOptions {
+  /** Send requests over 128 bytes as type-4 frames when that is smaller. Never applies to admin. */
+  readonly useCompression?: boolean;
+  /** `as_msg` (default) expects type 3/4 replies; `admin` expects type 2. */
+  readonly messageType?: MessageKind;
+  /** Retry attempt number, for telemetry only (default 0). */
+  readonly attempt?: number;
+}
+
+export interface StreamOptions {
+  readonly useCompression?: boolean;
+  readonly attempt?: number;
+}
+
+export type AuthMode = 'internal' | 'external' | 'pki';
+
+export interface LoginOptions {
+  readonly user?: string;
+  readonly password?: string;
+  readonly authMode?: AuthMode;
+  readonly sessionToken?: Uint8Array;
+  /** Deadline of the login reply read; defaults to connectTimeoutMs (connect) or infoTimeoutMs (login$). */
+  readonly loginTimeoutMs?: number;
+}
+
+export type LoginReply =
+  | { readonly kind: 'session'; readonly token: Buffer; readonly ttlSeconds?: number }
+  | { readonly kind: 'ok_no_token' }
+  | { readonly kind: 'security_not_enabled' };
+
+/** Node TLS options plus Aerospike's TLS name. */
+export interface TlsOptions extends Omit<TlsConnectionOptions, 'host' | 'port' | 'socket' | 'servername'> {
+  /** Aerospike's tls-name: SNI and certificate name. Defaults to the host; null = no SNI, no name check. */
+  readonly servername?: string | null;
+}
+
+export interface ConnectOptions extends LoginOptions {
+  /** TCP (+ TLS) handshake and write drain deadline. Default 5000. */
+  readonly connectTimeoutMs?: number;
+  /** Per-read deadline of info$. Default connectTimeoutMs. */
+  readonly infoTimeoutMs?: number;
+  /** Default true. */
+  readonly tcpNoDelay?: boolean;
+  /** Default true. */
+  readonly tcpKeepAlive?: boolean;
+  /** Label for errors and telemetry; defaults to host:port in errors. */
+  readonly nodeName?: string;
+  /** Largest declared body length (and inflated size) accepted. Default 128 MiB. */
+  readonly maxFrameBytes?: number;
+  /** Present: connect over TLS. */
+  readonly tls?: TlsOptions;
+  /** External auth sends the clear password: refused without TLS unless this is true. */
+  readonly allowInsecureExternalAuth?: boolean;
+  /** Opt in to several command$ in flight on this connection, replies matched in order. */
+  readonly pipeline?: boolean;
+}
+
+/** An open connection to one node. Opaque to callers beyond these read-only facts. */
+export interface Connection {
+  readonly host: string;
+  readonly port: number;
+  readonly nodeName: string | undefined;
+  /** False once the socket is destroyed (error, early unsubscribe, close). */
+  readonly isOpen: boolean;
+}
+
+export interface NodeTransport {
+  connect$(host: string, port: number, opts?: ConnectOptions): Observable<Connection>;
+  info$(conn: Connection, commands: readonly string[]): Observable<InfoReply>;
+  command$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer>;
+  commandStream$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer>;
+  stream$(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions): Observable<Buffer>;
+  login$?(conn: Connection, opts: LoginOptions): Observable<LoginReply>;
+  /** Idempotent; never throws. An operation in flight ends with network_error. */
+  close(conn: Connection): void;
+}
+
+export interface TransportOptions {
+  /** Scheduler for every deadline (default asyncScheduler); a TestScheduler runs them in virtual time. */
+  readonly scheduler?: SchedulerLike;
+}

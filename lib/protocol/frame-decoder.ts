@@ -1,0 +1,139 @@
+// Incremental proto-frame decoder: push arbitrary chunks, receive whole frames (header + body).
+// Checks version, known type and the declared length against a cap before allocating anything.
+// Pure: no sockets, no timers. After it throws, the stream is desynchronised and the decoder refuses more input.
+
+import { parseError } from '../errors';
+import { DEFAULT_MAX_FRAME_BYTES, PROTO_HEADER_SIZE, PROTO_VERSION, messageTypeNames } from './constants';
+
+export interface Frame {
+  /** Message type from the header (1 info, 2 admin, 3 as_msg, 4 compressed). */
+  readonly type: number;
+  /** The whole frame, header included. */
+  readonly bytes: Buffer;
+  /** The body: `bytes` without the 8-byte header (a view, not a copy). */
+  readonly body: Buffer;
+}
+
+export interface FrameDecoderOptions {
+  /** Largest body length accepted; larger declared lengths are a parse_error. Default 128 MiB. */
+  readonly maxFrameBytes?: number;
+}
+
+export function makeFrame(bytes: Buffer): Frame {
+  return { type: bytes[1]!, bytes, body: bytes.subarray(PROTO_HEADER_SIZE) };
+}
+
+export class FrameDecoder {
+  readonly maxFrameBytes: number;
+  private readonly header = Buffer.alloc(PROTO_HEADER_SIZE);
+  private headerFill = 0;
+  /** The frame being assembled once its header is known and its body spans chunks. */
+  private pending: Buffer | null = null;
+  private pendingFill = 0;
+  private failed: Error | null = null;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    const max = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+    if (!Number.isInteger(max) || max < 0) throw new RangeError(`maxFrameBytes must be a non-negative integer, got ${max}`);
+    this.maxFrameBytes = max;
+  }
+
+  /** True when a header has been read and the body is still incomplete (the "body read" phase). */
+  get awaitingBody(): boolean {
+    return this.pending !== null;
+  }
+
+  /** Bytes received that do not yet form a whole frame. */
+  get buffered(): number {
+    return this.pending !== null ? this.pendingFill : this.headerFill;
+  }
+
+  /** Forgets any partial frame (used when a connection is reset between operations). */
+  reset(): void {
+    this.headerFill = 0;
+    this.pending = null;
+    this.pendingFill = 0;
+    this.failed = null;
+  }
+
+  /**
+   * Consumes `chunk`, calling `onFrame` for each frame it completes, in order. Frames wholly inside
+   * `chunk` are zero-copy views of it; a frame spanning chunks is copied once into a buffer sized
+   * from its (already checked) header. Throws a parse_error AerospikeError on a bad header.
+   */
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
+    if (this.failed !== null) throw this.failed;
+    const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let offset = 0;
+    const end = data.length;
+    while (offset < end) {
+      if (this.pending !== null) {
+        const take = Math.min(end - offset, this.pending.length - this.pendingFill);
+        data.copy(this.pending, this.pendingFill, offset, offset + take);
+        this.pendingFill += take;
+        offset += take;
+        if (this.pendingFill === this.pending.length) {
+          const bytes = this.pending;
+          this.pending = null;
+          this.pendingFill = 0;
+          onFrame(makeFrame(bytes));
+        }
+        continue;
+      }
+
+      let bodyLength: number;
+      if (this.headerFill === 0 && end - offset >= PROTO_HEADER_SIZE) {
+        bodyLength = this.checkHeader(data, offset);
+        const frameEnd = offset + PROTO_HEADER_SIZE + bodyLength;
+        if (frameEnd <= end) {
+          const bytes = data.subarray(offset, frameEnd);
+          offset = frameEnd;
+          onFrame(makeFrame(bytes));
+          continue;
+        }
+        this.pending = Buffer.allocUnsafe(PROTO_HEADER_SIZE + bodyLength);
+        this.pendingFill = 0;
+        continue; // the copy loop above takes the header and the available body bytes
+      }
+
+      const take = Math.min(end - offset, PROTO_HEADER_SIZE - this.headerFill);
+      data.copy(this.header, this.headerFill, offset, offset + take);
+      this.headerFill += take;
+      offset += take;
+      if (this.headerFill < PROTO_HEADER_SIZE) return;
+      this.headerFill = 0;
+      bodyLength = this.checkHeader(this.header, 0);
+      const bytes = Buffer.allocUnsafe(PROTO_HEADER_SIZE + bodyLength);
+      this.header.copy(bytes, 0);
+      if (bodyLength === 0) {
+        onFrame(makeFrame(bytes));
+        continue;
+      }
+      this.pending = bytes;
+      this.pendingFill = PROTO_HEADER_SIZE;
+    }
+  }
+
+  private checkHeader(buf: Buffer, offset: number): number {
+    const version = buf[offset]!;
+    const type = buf[offset + 1]!;
+    if (version !== PROTO_VERSION) {
+      throw this.fail(`unexpected proto version: expected ${PROTO_VERSION}, got ${version}`);
+    }
+    if (messageTypeNames[type] === undefined) {
+      throw this.fail(`unexpected proto type: expected one of [1, 2, 3, 4], got ${type}`);
+    }
+    const length = buf.readUInt16BE(offset + 2) * 0x1_0000_0000 + buf.readUInt32BE(offset + 4);
+    if (length > this.maxFrameBytes) {
+      throw this.fail(`declared frame length ${length} exceeds maxFrameBytes ${this.maxFrameBytes}`);
+    }
+    return length;
+  }
+
+  private fail(message: string): Error {
+    this.failed = parseError(message);
+    this.pending = null;
+    this.headerFill = 0;
+    return this.failed;
+  }
+}
