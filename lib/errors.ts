@@ -25,8 +25,8 @@ export interface AerospikeErrorOptions {
 
 export class AerospikeError extends Error {
   readonly code: ErrorCode;
-  readonly resultCode?: number;
-  readonly node?: string;
+  declare readonly resultCode?: number;
+  declare readonly node?: string;
   /** True when request bytes may have reached the server (the write may have been applied). */
   readonly inDoubt: boolean;
 

@@ -1,0 +1,24 @@
+// Public barrel of aerospike-rx-transport: the contract, the TCP/TLS transport, errors, telemetry
+// names and the pure codecs cluster code needs. Test doubles live in the ./testing entry point.
+
+export type {
+  AuthMode,
+  CommandOptions,
+  Connection,
+  ConnectOptions,
+  InfoReply,
+  LoginOptions,
+  LoginReply,
+  MessageKind,
+  NodeTransport,
+  Request,
+  StreamOptions,
+  TlsOptions,
+  TransportOptions,
+} from './node-transport';
+export { TcpTransport, type TcpTransportOptions } from './net/tcp-transport';
+export type { SocketFactory } from './net/open-socket';
+export { AerospikeError, isAerospikeError, type ErrorCode, type TransportErrorCode } from './errors';
+export { CHANNEL_NAMES, type SpanContext } from './telemetry';
+export { ResultCode, resultCodeName, type ResultCodeName } from './protocol/result-codes';
+export * as protocol from './protocol/index';

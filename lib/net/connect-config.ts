@@ -1,0 +1,126 @@
+// Validates connect$ arguments at call time and resolves them into one frozen configuration.
+// Programmer errors throw TypeError/RangeError naming the option; unknown keys are ignored so one
+// option bag can be shared by TcpTransport and FakeTransport. Never puts a secret in a message.
+
+import { DEFAULT_MAX_FRAME_BYTES, PROTO_MAX_LENGTH } from '../protocol/constants';
+import type { AuthMode, ConnectOptions, LoginOptions, TlsOptions } from '../node-transport';
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
+
+export interface ConnectConfig {
+  readonly host: string;
+  readonly port: number;
+  /** host:port, for messages. */
+  readonly address: string;
+  readonly nodeName: string | undefined;
+  /** nodeName, else host:port: the `node` of every error. */
+  readonly label: string;
+  readonly connectTimeoutMs: number;
+  readonly infoTimeoutMs: number;
+  readonly loginTimeoutMs: number;
+  readonly tcpNoDelay: boolean;
+  readonly tcpKeepAlive: boolean;
+  readonly maxFrameBytes: number;
+  readonly pipeline: boolean;
+  readonly tls: TlsOptions | undefined;
+  readonly auth: LoginOptions | undefined;
+  readonly allowInsecureExternalAuth: boolean;
+}
+
+const AUTH_MODES: readonly AuthMode[] = ['internal', 'external', 'pki'];
+
+export function checkTimeout(name: string, value: unknown): number {
+  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`${name} must be a number, got ${describeValue(value)}`);
+  if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive finite number of milliseconds, got ${value}`);
+  return value;
+}
+
+function checkBoolean(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new TypeError(`${name} must be a boolean, got ${describeValue(value)}`);
+  return value;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (typeof value === 'string') return `a string`;
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  return `${typeof value} ${String(value)}`;
+}
+
+/**
+ * Checks the login options shared by connect$ and login$ (design §3). `needsCredentials` is true
+ * for login$, which must have something to send.
+ */
+export function checkLoginOptions(opts: LoginOptions, hasTls: boolean, allowInsecureExternal: boolean, needsCredentials: boolean): LoginOptions | undefined {
+  const { user, password, authMode, sessionToken } = opts;
+  if (user !== undefined && (typeof user !== 'string' || user.length === 0)) throw new TypeError(`user must be a non-empty string, got ${describeValue(user)}`);
+  if (password !== undefined && typeof password !== 'string') throw new TypeError(`password must be a string, got ${password === null ? 'null' : typeof password}`);
+  if (authMode !== undefined && !AUTH_MODES.includes(authMode)) throw new TypeError(`authMode must be one of ${AUTH_MODES.join(', ')}, got ${describeValue(authMode)}`);
+  if (sessionToken !== undefined && !(sessionToken instanceof Uint8Array)) throw new TypeError(`sessionToken must be a Uint8Array, got ${sessionToken === null ? 'null' : typeof sessionToken}`);
+  if (sessionToken !== undefined && sessionToken.length === 0) throw new RangeError('sessionToken must not be empty');
+  if (opts.loginTimeoutMs !== undefined) checkTimeout('loginTimeoutMs', opts.loginTimeoutMs);
+
+  const mode = authMode ?? 'internal';
+  if (mode === 'pki') {
+    if (!hasTls) throw new TypeError("authMode 'pki' requires the tls option (the user comes from the client certificate)");
+    return { ...opts, authMode: mode };
+  }
+  if (user === undefined) {
+    if (sessionToken !== undefined) throw new TypeError('sessionToken requires user unless authMode is pki');
+    if (password !== undefined) throw new TypeError('password requires user');
+    if (needsCredentials) throw new TypeError('login needs user with password or sessionToken, or authMode pki');
+    return undefined;
+  }
+  if (password === undefined && sessionToken === undefined) throw new TypeError(`user ${JSON.stringify(user)} needs a password or a sessionToken`);
+  if (mode === 'external' && !hasTls && !allowInsecureExternal) {
+    throw new TypeError("authMode 'external' sends the clear password: it requires the tls option (or allowInsecureExternalAuth: true)");
+  }
+  return { ...opts, authMode: mode };
+}
+
+export function resolveConnectConfig(host: unknown, port: unknown, opts: ConnectOptions | undefined): ConnectConfig {
+  if (typeof host !== 'string' || host.length === 0) throw new TypeError(`host must be a non-empty string, got ${describeValue(host)}`);
+  if (typeof port !== 'number' || !Number.isInteger(port)) throw new TypeError(`port must be an integer, got ${describeValue(port)}`);
+  if (port < 1 || port > 65535) throw new RangeError(`port must be in 1..65535, got ${port}`);
+  if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`connect options must be an object, got ${describeValue(opts)}`);
+  const o: ConnectOptions = opts ?? {};
+
+  const connectTimeoutMs = o.connectTimeoutMs === undefined ? DEFAULT_CONNECT_TIMEOUT_MS : checkTimeout('connectTimeoutMs', o.connectTimeoutMs);
+  const infoTimeoutMs = o.infoTimeoutMs === undefined ? connectTimeoutMs : checkTimeout('infoTimeoutMs', o.infoTimeoutMs);
+  const loginTimeoutMs = o.loginTimeoutMs === undefined ? connectTimeoutMs : checkTimeout('loginTimeoutMs', o.loginTimeoutMs);
+  if (o.nodeName !== undefined && typeof o.nodeName !== 'string') throw new TypeError(`nodeName must be a string, got ${describeValue(o.nodeName)}`);
+  let maxFrameBytes = DEFAULT_MAX_FRAME_BYTES;
+  if (o.maxFrameBytes !== undefined) {
+    if (typeof o.maxFrameBytes !== 'number' || !Number.isInteger(o.maxFrameBytes)) throw new TypeError(`maxFrameBytes must be an integer, got ${describeValue(o.maxFrameBytes)}`);
+    if (o.maxFrameBytes < 1 || o.maxFrameBytes > PROTO_MAX_LENGTH) throw new RangeError(`maxFrameBytes must be in 1..2^48-1, got ${o.maxFrameBytes}`);
+    maxFrameBytes = o.maxFrameBytes;
+  }
+  if (o.tls !== undefined && (o.tls === null || typeof o.tls !== 'object')) throw new TypeError(`tls must be an object, got ${describeValue(o.tls)}`);
+  if (o.tls !== undefined) {
+    const sn = o.tls.servername;
+    if (sn !== undefined && sn !== null && (typeof sn !== 'string' || sn.length === 0)) throw new TypeError(`tls.servername must be a non-empty string or null, got ${describeValue(sn)}`);
+    if (o.tls.rejectUnauthorized !== undefined) checkBoolean('tls.rejectUnauthorized', o.tls.rejectUnauthorized, true);
+  }
+  const allowInsecureExternal = checkBoolean('allowInsecureExternalAuth', o.allowInsecureExternalAuth, false);
+  const auth = checkLoginOptions(o, o.tls !== undefined, allowInsecureExternal, false);
+  const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
+
+  return Object.freeze({
+    host,
+    port,
+    address,
+    nodeName: o.nodeName,
+    label: o.nodeName ?? address,
+    connectTimeoutMs,
+    infoTimeoutMs,
+    loginTimeoutMs,
+    tcpNoDelay: checkBoolean('tcpNoDelay', o.tcpNoDelay, true),
+    tcpKeepAlive: checkBoolean('tcpKeepAlive', o.tcpKeepAlive, true),
+    maxFrameBytes,
+    pipeline: checkBoolean('pipeline', o.pipeline, false),
+    tls: o.tls,
+    auth,
+    allowInsecureExternalAuth: allowInsecureExternal,
+  });
+}

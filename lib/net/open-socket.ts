@@ -1,0 +1,104 @@
+// Opens the TCP (or TLS) socket of a connection as a cold Observable: handshake, socket options,
+// connectTimeoutMs over TCP + TLS, and the mapping of handshake failures to connection_error / timeout.
+// The only module besides tcp-connection.ts that touches node:net / node:tls.
+
+import { isIP, type Socket, connect as netConnect } from 'node:net';
+import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import { Observable, type SchedulerLike } from 'rxjs';
+import { AerospikeError } from '../errors';
+import type { ConnectConfig } from './connect-config';
+import { connectError, tlsHandshakeError } from './socket-errors';
+
+/** Creates the (not yet connected) socket; injectable so tests can wrap or observe sockets. */
+export type SocketFactory = (config: ConnectConfig) => Socket;
+
+/** node:tls options for a connect: SNI and name check follow Aerospike's tls-name rules (design §4). */
+export function tlsConnectionOptions(config: ConnectConfig): ConnectionOptions {
+  const { servername, ...rest } = config.tls ?? {};
+  const options: ConnectionOptions = { ...rest, host: config.host, port: config.port };
+  if (servername === null) {
+    // No SNI and no name check; the chain is still verified unless rejectUnauthorized is false.
+    options.checkServerIdentity = () => undefined;
+    return options;
+  }
+  const tlsName = servername ?? config.host;
+  if (isIP(tlsName) === 0) {
+    options.servername = tlsName;
+  } else {
+    // SNI must not carry an IP address; the certificate is still checked against it.
+    options.checkServerIdentity = (_host: string, cert: PeerCertificate) => checkServerIdentity(tlsName, cert);
+  }
+  return options;
+}
+
+export const defaultSocketFactory: SocketFactory = (config) => {
+  if (config.tls !== undefined) return tlsConnect(tlsConnectionOptions(config));
+  return netConnect({ host: config.host, port: config.port });
+};
+
+/**
+ * Emits the connected socket (after the TLS handshake when TLS is on) and completes. Unsubscribing
+ * before that destroys the socket. Errors: connection_error (refused, DNS, TLS failure) or timeout.
+ */
+export function openSocket$(config: ConnectConfig, scheduler: SchedulerLike, factory: SocketFactory): Observable<Socket> {
+  return new Observable<Socket>((subscriber) => {
+    const isTls = config.tls !== undefined;
+    let tcpConnected = false;
+    let done = false;
+    const socket = factory(config);
+    const readyEvent = isTls ? 'secureConnect' : 'connect';
+
+    const cleanup = (): void => {
+      done = true;
+      timer.unsubscribe();
+      socket.off('connect', onTcpConnect);
+      socket.off(readyEvent, onReady);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
+    const failWith = (error: AerospikeError): void => {
+      if (done) return;
+      cleanup();
+      // Keep a listener so late errors on the dead socket are not unhandled.
+      socket.on('error', ignore);
+      socket.destroy();
+      subscriber.error(error);
+    };
+    const onTcpConnect = (): void => {
+      tcpConnected = true;
+      socket.setNoDelay(config.tcpNoDelay);
+      socket.setKeepAlive(config.tcpKeepAlive);
+    };
+    const onReady = (): void => {
+      if (done) return;
+      cleanup();
+      subscriber.next(socket);
+      subscriber.complete();
+    };
+    const onError = (err: Error): void => {
+      failWith(isTls && tcpConnected ? tlsHandshakeError(err, config.address, config.label) : connectError(err, config.address, config.label));
+    };
+    const onClose = (): void => {
+      const what = isTls && tcpConnected ? 'the TLS handshake' : 'connecting';
+      failWith(new AerospikeError('connection_error', `connection to ${config.address} closed during ${what}`, { node: config.label }));
+    };
+    const timer = scheduler.schedule(() => {
+      const what = isTls && tcpConnected ? 'TLS handshake with' : 'connecting to';
+      failWith(new AerospikeError('timeout', `timed out ${what} ${config.address} after ${config.connectTimeoutMs} ms`, { node: config.label }));
+    }, config.connectTimeoutMs);
+
+    socket.once('connect', onTcpConnect);
+    socket.once(readyEvent, onReady);
+    socket.on('error', onError);
+    socket.once('close', onClose);
+
+    return () => {
+      if (done) return;
+      cleanup();
+      socket.on('error', ignore);
+      socket.destroy();
+    };
+  });
+}
+
+function ignore(): void {}

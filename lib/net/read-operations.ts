@@ -1,0 +1,173 @@
+// The reply readers of each execution shape: one reply (command$, info$, login), all frames up to the
+// terminal marker as one buffer (commandStream$), each frame as it arrives (stream$).
+// They validate the frame type for their call, inflate type-4 frames, and own their telemetry span.
+
+import type { Subscriber } from 'rxjs';
+import { AerospikeError, parseError } from '../errors';
+import type { MessageKind } from '../node-transport';
+import { findAdminTerminal } from '../protocol/admin';
+import { findAsMsgLast } from '../protocol/as-msg';
+import { inflateCompressedBody } from '../protocol/compression';
+import { MessageType } from '../protocol/constants';
+import { makeFrame, type Frame } from '../protocol/frame-decoder';
+import { cancelSpan, closeSpan, type SpanContext, channels } from '../telemetry';
+import type { ReadOperation } from './tcp-connection';
+
+type Channel = (typeof channels)[keyof typeof channels];
+export type ReplyKind = MessageKind | 'info';
+
+const EXPECTED: Readonly<Record<ReplyKind, readonly number[]>> = {
+  info: [MessageType.INFO],
+  admin: [MessageType.ADMIN],
+  as_msg: [MessageType.AS_MSG, MessageType.AS_MSG_COMPRESSED],
+};
+
+export interface ReadContext {
+  readonly kind: ReplyKind;
+  readonly deadlineMs: number;
+  readonly maxFrameBytes: number;
+  /** host:port, for messages. */
+  readonly address: string;
+  /** The `node` of errors. */
+  readonly label: string;
+  readonly pipelinable: boolean;
+}
+
+function checkType(frame: Frame, ctx: ReadContext): void {
+  const expected = EXPECTED[ctx.kind];
+  if (!expected.includes(frame.type)) {
+    throw parseError(`unexpected proto type in ${ctx.kind} reply from ${ctx.address}: expected [${expected.join(', ')}], got ${frame.type}`);
+  }
+}
+
+/** A plain frame: type-4 frames are inflated (and checked) into their inner type-3 frame. */
+function plainFrame(frame: Frame, ctx: ReadContext): Frame {
+  return frame.type === MessageType.AS_MSG_COMPRESSED ? makeFrame(inflateCompressedBody(frame.body, ctx.maxFrameBytes)) : frame;
+}
+
+abstract class BaseRead<T> implements ReadOperation {
+  dropped = false;
+  ended = false;
+  protected bytes = 0;
+  private span: { channel: Channel; context: SpanContext | undefined } | undefined;
+
+  constructor(
+    protected readonly subscriber: Subscriber<T>,
+    protected readonly ctx: ReadContext,
+  ) {}
+
+  get deadlineMs(): number {
+    return this.ctx.deadlineMs;
+  }
+
+  get pipelinable(): boolean {
+    return this.ctx.pipelinable;
+  }
+
+  /** Attaches the telemetry span this read closes (recv, or the info/login rpc span). */
+  trace(channel: Channel, context: SpanContext | undefined): void {
+    if (context !== undefined) this.span = { channel, context };
+  }
+
+  abstract onFrame(frame: Frame): boolean;
+
+  protected abstract emit(): void;
+
+  onEnd(): void {
+    this.ended = true;
+    if (this.span !== undefined) closeSpan(this.span.channel, this.span.context, this.bytes);
+    this.emit();
+  }
+
+  onError(error: AerospikeError): void {
+    this.ended = true;
+    const contextual = error.withContext(this.ctx.label, true);
+    if (this.span !== undefined) closeSpan(this.span.channel, this.span.context, this.bytes, contextual);
+    this.subscriber.error(contextual);
+  }
+
+  /** The subscriber left before the end. */
+  onCancel(): void {
+    this.ended = true;
+    if (this.span !== undefined) cancelSpan(this.span.channel, this.span.context, this.bytes);
+  }
+}
+
+/** One reply frame decoded by `decode` (command$ body, info$ map, login reply). */
+export class SingleReplyRead<T> extends BaseRead<T> {
+  private value: T | undefined;
+
+  constructor(
+    subscriber: Subscriber<T>,
+    ctx: ReadContext,
+    private readonly decode: (body: Buffer) => T,
+  ) {
+    super(subscriber, ctx);
+  }
+
+  onFrame(frame: Frame): boolean {
+    checkType(frame, this.ctx);
+    this.bytes = frame.body.length;
+    this.value = this.decode(plainFrame(frame, this.ctx).body);
+    return true;
+  }
+
+  protected emit(): void {
+    this.subscriber.next(this.value as T);
+    this.subscriber.complete();
+  }
+}
+
+/**
+ * Frames up to the terminal marker, emitted as one buffer. as_msg: bodies concatenated (inflated,
+ * zero-length frames skipped), terminal = a record with INFO3_LAST anywhere in the frame. admin:
+ * whole frames concatenated (zero-length ones kept), terminal = the first record with a non-zero result.
+ */
+export class CommandStreamRead extends BaseRead<Buffer> {
+  private readonly parts: Buffer[] = [];
+
+  onFrame(frame: Frame): boolean {
+    checkType(frame, this.ctx);
+    if (this.ctx.kind === 'admin') {
+      this.parts.push(frame.bytes);
+      this.bytes += frame.bytes.length;
+      return frame.body.length > 0 && findAdminTerminal(frame.body) !== undefined;
+    }
+    const body = plainFrame(frame, this.ctx).body;
+    if (body.length === 0) return false;
+    this.parts.push(body);
+    this.bytes += body.length;
+    return findAsMsgLast(body) !== undefined;
+  }
+
+  protected emit(): void {
+    const result = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
+    this.parts.length = 0;
+    this.subscriber.next(result);
+    this.subscriber.complete();
+  }
+}
+
+/** Each frame as it arrives (whole plain frame, header included), the terminal frame last. */
+export class StreamRead extends BaseRead<Buffer> {
+  private terminal: Buffer | undefined;
+
+  onFrame(frame: Frame): boolean {
+    checkType(frame, this.ctx);
+    const plain = plainFrame(frame, this.ctx);
+    this.bytes += plain.bytes.length;
+    const last = plain.body.length > 0 && findAsMsgLast(plain.body) !== undefined;
+    if (last) {
+      // Emitted from onEnd, once the connection is idle again, so the consumer may reuse it at once.
+      this.terminal = plain.bytes;
+      return true;
+    }
+    this.subscriber.next(plain.bytes);
+    return false;
+  }
+
+  protected emit(): void {
+    this.subscriber.next(this.terminal!);
+    this.subscriber.complete();
+  }
+}

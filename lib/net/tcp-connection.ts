@@ -1,0 +1,268 @@
+// One open socket to a node: owns the FrameDecoder, the in-flight read operation(s) and the per-read deadline.
+// Operations are strictly one at a time (FIFO queue only when pipelining is on). Any error or early
+// cancellation destroys the socket; the connection then refuses every later operation with network_error.
+
+import type { Socket } from 'node:net';
+import { inspect } from 'node:util';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import { AerospikeError } from '../errors';
+import type { Connection } from '../node-transport';
+import { FrameDecoder, type Frame } from '../protocol/frame-decoder';
+import type { ConnectConfig } from './connect-config';
+import { networkError } from './socket-errors';
+
+/** What the connection needs from an operation waiting for reply frames. */
+export interface ReadOperation {
+  /** Per-read deadline: the header, then the body, of every frame. */
+  readonly deadlineMs: number;
+  /** Only command$ replies may be pipelined. */
+  readonly pipelinable: boolean;
+  /** Set when the subscriber left a pipelined operation: its reply is read and dropped. */
+  dropped: boolean;
+  /** Takes one frame; true when it ends the operation. Throws an AerospikeError on a protocol violation. */
+  onFrame(frame: Frame): boolean;
+  /** Called after the operation left the queue, so the subscriber may start the next one. */
+  onEnd(): void;
+  /** The connection failed; the error has no node/inDoubt context yet. */
+  onError(error: AerospikeError): void;
+}
+
+type Phase = 'idle' | 'drain' | 'read';
+
+let nextConnectionId = 1;
+
+export class TcpConnection implements Connection {
+  readonly id = nextConnectionId++;
+  readonly host: string;
+  readonly port: number;
+  readonly nodeName: string | undefined;
+  readonly config: ConnectConfig;
+  private readonly decoder: FrameDecoder;
+  private queue: ReadOperation[] = [];
+  private failure: AerospikeError | null = null;
+  private phase: Phase = 'idle';
+  private timer: Subscription | null = null;
+  private readStartedAt = 0;
+  private progressed = false;
+
+  constructor(
+    private readonly socket: Socket,
+    config: ConnectConfig,
+    private readonly scheduler: SchedulerLike,
+  ) {
+    this.config = config;
+    this.host = config.host;
+    this.port = config.port;
+    this.nodeName = config.nodeName;
+    this.decoder = new FrameDecoder({ maxFrameBytes: config.maxFrameBytes });
+    // One set of listeners for the connection's whole life: nothing is added per operation.
+    socket.on('data', this.onData);
+    socket.on('drain', this.onDrain);
+    socket.on('error', this.onSocketError);
+    socket.on('end', this.onSocketEnd);
+    socket.on('close', this.onSocketClose);
+  }
+
+  get isOpen(): boolean {
+    return this.failure === null;
+  }
+
+  /** Number of operations waiting for replies. */
+  get inFlight(): number {
+    return this.queue.length;
+  }
+
+  /** The reason the connection died, or null while it is open. */
+  get closedReason(): AerospikeError | null {
+    return this.failure;
+  }
+
+  /**
+   * Registers `op` and writes `request`. Throws connection_busy (nothing written, nothing disturbed)
+   * or network_error when the connection is no longer usable.
+   */
+  begin(op: ReadOperation, request: Buffer | readonly Uint8Array[]): void {
+    this.checkUsable();
+    if (this.queue.length > 0) {
+      const pipelined = this.config.pipeline && op.pipelinable && this.queue.every((o) => o.pipelinable);
+      if (!pipelined) {
+        throw new AerospikeError('connection_busy', `connection to ${this.config.address} already has an operation in flight`, {
+          node: this.config.label,
+        });
+      }
+    }
+    this.queue.push(op);
+    let flushed: boolean;
+    if (Buffer.isBuffer(request)) {
+      flushed = this.socket.write(request);
+    } else {
+      this.socket.cork();
+      for (const part of request as readonly Uint8Array[]) this.socket.write(part);
+      this.socket.uncork();
+      flushed = !this.socket.writableNeedDrain;
+    }
+    if (this.queue.length === 1) {
+      if (flushed) this.startRead();
+      else this.startPhase('drain');
+    } else if (!flushed) {
+      this.startPhase('drain');
+    }
+  }
+
+  /** The subscriber left before the end: drops a pipelined reply, otherwise the socket is destroyed. */
+  cancel(op: ReadOperation): void {
+    const index = this.queue.indexOf(op);
+    if (index < 0) return;
+    if (this.config.pipeline && op.pipelinable && this.queue.length > 1) {
+      op.dropped = true;
+      return;
+    }
+    this.queue.splice(index, 1);
+    this.fail(new AerospikeError('network_error', `operation on ${this.config.address} was cancelled before its reply ended; the socket is closed`));
+  }
+
+  /** Destroys the socket; an operation in flight ends with network_error. Idempotent, never throws. */
+  close(): void {
+    this.fail(new AerospikeError('network_error', `connection to ${this.config.address} was closed by the client`));
+  }
+
+  /** Destroys the socket because of `error`; every queued operation receives it. */
+  fail(error: AerospikeError): void {
+    if (this.failure !== null) return;
+    this.failure = error;
+    this.stopTimer();
+    this.phase = 'idle';
+    this.socket.destroy();
+    const ops = this.queue;
+    this.queue = [];
+    for (const op of ops) op.onError(error);
+  }
+
+  private checkUsable(): void {
+    if (this.failure !== null) {
+      throw new AerospikeError('network_error', `connection to ${this.config.address} is closed (${this.failure.code}): ${this.failure.message}`, {
+        node: this.config.label,
+      });
+    }
+  }
+
+  private readonly onData = (chunk: Buffer): void => {
+    if (this.failure !== null) return;
+    if (this.queue.length === 0) {
+      this.fail(new AerospikeError('network_error', `received ${chunk.length} bytes from ${this.config.address} while no operation was in flight`));
+      return;
+    }
+    const wasAwaitingBody = this.decoder.awaitingBody;
+    this.progressed = false;
+    try {
+      this.decoder.push(chunk, this.onFrame);
+    } catch (err) {
+      this.fail(toAerospikeError(err));
+      return;
+    }
+    if (this.failure !== null) return;
+    if (this.queue.length === 0) {
+      if (this.decoder.buffered > 0) {
+        this.fail(new AerospikeError('network_error', `received bytes from ${this.config.address} beyond the end of the reply`));
+      }
+      return;
+    }
+    // A completed frame starts the next header read; a completed header starts the body read.
+    if (this.progressed || (!wasAwaitingBody && this.decoder.awaitingBody)) {
+      if (this.phase !== 'read') this.startRead();
+      else this.readStartedAt = this.scheduler.now();
+    }
+  };
+
+  private readonly onFrame = (frame: Frame): void => {
+    if (this.failure !== null) return;
+    const op = this.queue[0];
+    if (op === undefined) {
+      throw new AerospikeError('network_error', `received a frame from ${this.config.address} while no operation was in flight`);
+    }
+    this.progressed = true;
+    if (!op.onFrame(frame)) return;
+    this.queue.shift();
+    if (this.queue.length === 0) {
+      this.stopTimer();
+      this.phase = 'idle';
+    } else {
+      this.restartTimer();
+    }
+    if (!op.dropped) op.onEnd();
+  };
+
+  private readonly onDrain = (): void => {
+    if (this.phase === 'drain' && this.failure === null) this.startRead();
+  };
+
+  private readonly onSocketError = (err: Error): void => {
+    this.fail(networkError(err, this.config.address, this.config.label));
+  };
+
+  private readonly onSocketEnd = (): void => {
+    const partial = this.decoder.buffered > 0 ? ` after ${this.decoder.buffered} bytes of an incomplete frame` : '';
+    this.fail(new AerospikeError('network_error', `connection closed by ${this.config.address}${partial}`));
+  };
+
+  private readonly onSocketClose = (): void => {
+    this.fail(new AerospikeError('network_error', `connection to ${this.config.address} closed`));
+  };
+
+  private startRead(): void {
+    this.startPhase('read');
+  }
+
+  private startPhase(phase: Phase): void {
+    this.phase = phase;
+    this.restartTimer();
+  }
+
+  private restartTimer(): void {
+    this.stopTimer();
+    this.readStartedAt = this.scheduler.now();
+    this.timer = this.scheduler.schedule(this.onTimer, this.currentLimitMs());
+  }
+
+  private currentLimitMs(): number {
+    return this.phase === 'drain' ? this.config.connectTimeoutMs : (this.queue[0]?.deadlineMs ?? 0);
+  }
+
+  private stopTimer(): void {
+    if (this.timer !== null) {
+      this.timer.unsubscribe();
+      this.timer = null;
+    }
+  }
+
+  // Lazy deadline: progress only moves readStartedAt; the timer re-arms itself for the remainder.
+  private readonly onTimer = (): void => {
+    this.timer = null;
+    if (this.failure !== null || this.queue.length === 0) return;
+    const limit = this.currentLimitMs();
+    const elapsed = this.scheduler.now() - this.readStartedAt;
+    if (elapsed < limit) {
+      this.timer = this.scheduler.schedule(this.onTimer, limit - elapsed);
+      return;
+    }
+    const what =
+      this.phase === 'drain'
+        ? `writing the request did not drain within connectTimeoutMs ${limit}`
+        : `no ${this.decoder.awaitingBody ? 'frame body' : 'frame header'} within the ${limit} ms read deadline`;
+    this.fail(new AerospikeError('timeout', `transport timed out on ${this.config.address}: ${what}`));
+  };
+
+  [inspect.custom](): string {
+    const state = this.failure === null ? `open, ${this.queue.length} in flight` : `closed (${this.failure.code})`;
+    return `TcpConnection { ${this.config.label}${this.config.tls ? ' tls' : ''}, ${state} }`;
+  }
+
+  toJSON(): object {
+    return { host: this.host, port: this.port, nodeName: this.nodeName, isOpen: this.isOpen };
+  }
+}
+
+function toAerospikeError(err: unknown): AerospikeError {
+  if (err instanceof AerospikeError) return err;
+  return new AerospikeError('parse_error', `unexpected failure while decoding a reply: ${(err as Error)?.message ?? String(err)}`, { cause: err });
+}

@@ -1,0 +1,276 @@
+// TcpTransport: the NodeTransport over node:net / node:tls. Every method validates its arguments at
+// call time (TypeError/RangeError) and returns a cold Observable that does its work on subscribe.
+// Socket handling lives in TcpConnection, reply shapes in read-operations.ts, login order in login-flow.ts.
+
+import { asyncScheduler, Observable, of, type SchedulerLike, type Subscriber } from 'rxjs';
+import { map, mergeMap } from 'rxjs/operators';
+import { AerospikeError } from '../errors';
+import type {
+  CommandOptions,
+  Connection,
+  ConnectOptions,
+  InfoReply,
+  LoginOptions,
+  LoginReply,
+  NodeTransport,
+  Request,
+  StreamOptions,
+  TransportOptions,
+} from '../node-transport';
+import { maybeCompressFrame } from '../protocol/compression';
+import { MessageType, PROTO_HEADER_SIZE, PROTO_VERSION } from '../protocol/constants';
+import { encodeInfoRequest, parseInfoReply } from '../protocol/info';
+import { decodeLoginReply } from '../protocol/login';
+import { decodeProtoHeader } from '../protocol/proto-header';
+import { cancelSpan, channels, closeSpan, openSpan, type SpanContext } from '../telemetry';
+import { checkLoginOptions, checkTimeout, describeValue, resolveConnectConfig } from './connect-config';
+import { connectLogin$, singleLogin$, type LoginOutcome } from './login-flow';
+import { defaultSocketFactory, openSocket$, type SocketFactory } from './open-socket';
+import { CommandStreamRead, SingleReplyRead, StreamRead, type ReadContext, type ReplyKind } from './read-operations';
+import { TcpConnection } from './tcp-connection';
+
+export interface TcpTransportOptions extends TransportOptions {
+  /** Creates each socket (default: net.connect, or tls.connect when the tls option is set). */
+  readonly socketFactory?: SocketFactory;
+}
+
+type AnyRead<T> = SingleReplyRead<T> | CommandStreamRead | StreamRead;
+
+interface RunSpec {
+  readonly kind: ReplyKind;
+  readonly deadlineMs: number;
+  readonly compress: boolean;
+  readonly attempt: number;
+  readonly pipelinable: boolean;
+  /** info$ / login: an rpc span with these commands; otherwise command send + recv spans. */
+  readonly rpcCommands?: readonly string[];
+}
+
+export class TcpTransport implements NodeTransport {
+  private readonly scheduler: SchedulerLike;
+  private readonly socketFactory: SocketFactory;
+  private warnedInsecureTls = false;
+
+  constructor(options: TcpTransportOptions = {}) {
+    this.scheduler = options.scheduler ?? asyncScheduler;
+    this.socketFactory = options.socketFactory ?? defaultSocketFactory;
+  }
+
+  connect$(host: string, port: number, opts?: ConnectOptions): Observable<Connection> {
+    const config = resolveConnectConfig(host, port, opts);
+    if (config.tls?.rejectUnauthorized === false && !this.warnedInsecureTls) {
+      this.warnedInsecureTls = true;
+      process.emitWarning(`TLS certificate verification is disabled (tls.rejectUnauthorized: false) for ${config.address}`, {
+        code: 'AEROSPIKE_TLS_INSECURE',
+      });
+    }
+    return new Observable<Connection>((subscriber) => {
+      const span = openSpan(channels.connect, () => ({ nodeName: config.nodeName, address: config.address }));
+      let conn: TcpConnection | undefined;
+      let settled = false;
+      const subscription = openSocket$(config, this.scheduler, this.socketFactory)
+        .pipe(
+          mergeMap((socket) => {
+            conn = new TcpConnection(socket, config, this.scheduler);
+            const opened = conn;
+            if (config.auth === undefined) return of(opened);
+            return connectLogin$(config.auth, (request) => this.loginRoundTrip$(opened, request, config.loginTimeoutMs)).pipe(map(() => opened));
+          }),
+        )
+        .subscribe({
+          next: (opened) => {
+            settled = true;
+            closeSpan(channels.connect, span, 0);
+            subscriber.next(opened);
+            subscriber.complete();
+          },
+          error: (err: unknown) => {
+            settled = true;
+            const error = err instanceof AerospikeError ? err.withContext(config.label, false) : err;
+            if (conn !== undefined && error instanceof AerospikeError) conn.fail(error);
+            closeSpan(channels.connect, span, 0, error);
+            subscriber.error(error);
+          },
+        });
+      return () => {
+        subscription.unsubscribe();
+        if (!settled) {
+          conn?.close();
+          cancelSpan(channels.connect, span, 0);
+        }
+      };
+    });
+  }
+
+  info$(conn: Connection, commands: readonly string[]): Observable<InfoReply> {
+    const tcp = this.own(conn);
+    if (!Array.isArray(commands) || commands.some((c) => typeof c !== 'string')) {
+      throw new TypeError(`commands must be an array of strings, got ${describeValue(commands)}`);
+    }
+    const names = [...commands];
+    const request = encodeInfoRequest(names);
+    const spec: RunSpec = { kind: 'info', deadlineMs: tcp.config.infoTimeoutMs, compress: false, attempt: 0, pipelinable: false, rpcCommands: names };
+    return this.run$(tcp, request, spec, (sub, ctx) => new SingleReplyRead(sub, ctx, parseInfoReply));
+  }
+
+  command$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer> {
+    const tcp = this.own(conn);
+    const spec = this.commandSpec(tcp, request, deadlineMs, opts, true);
+    return this.run$(tcp, request, spec, (sub, ctx) => new SingleReplyRead(sub, ctx, (body) => body));
+  }
+
+  commandStream$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer> {
+    const tcp = this.own(conn);
+    const spec = this.commandSpec(tcp, request, deadlineMs, opts, false);
+    return this.run$(tcp, request, spec, (sub, ctx) => new CommandStreamRead(sub, ctx));
+  }
+
+  stream$(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions): Observable<Buffer> {
+    const tcp = this.own(conn);
+    if (opts !== undefined && (opts as CommandOptions).messageType !== undefined && (opts as CommandOptions).messageType !== 'as_msg') {
+      throw new TypeError("stream$ reads as_msg frames only: messageType must be 'as_msg' or absent");
+    }
+    const spec = this.commandSpec(tcp, request, deadlineMs, opts, false);
+    return this.run$(tcp, request, spec, (sub, ctx) => new StreamRead(sub, ctx));
+  }
+
+  login$(conn: Connection, opts: LoginOptions): Observable<LoginReply> {
+    const tcp = this.own(conn);
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`login options must be an object, got ${describeValue(opts)}`);
+    const checked = checkLoginOptions(opts, tcp.config.tls !== undefined, tcp.config.allowInsecureExternalAuth, true)!;
+    const timeoutMs = checked.loginTimeoutMs ?? tcp.config.infoTimeoutMs;
+    return singleLogin$(checked, (request) => this.loginRoundTrip$(tcp, request, timeoutMs)).pipe(
+      map((outcome) => {
+        if ('reply' in outcome) return outcome.reply;
+        const error = outcome.refused.withContext(tcp.config.label, true);
+        tcp.fail(error);
+        throw error;
+      }),
+    );
+  }
+
+  close(conn: Connection): void {
+    if (conn instanceof TcpConnection) conn.close();
+  }
+
+  /** One admin round trip whose refusal (a result code) comes back as a value, not an error. */
+  private loginRoundTrip$(conn: TcpConnection, request: Buffer, timeoutMs: number): Observable<LoginOutcome> {
+    const spec: RunSpec = { kind: 'admin', deadlineMs: timeoutMs, compress: false, attempt: 0, pipelinable: false, rpcCommands: ['login'] };
+    return this.run$<LoginOutcome>(conn, request, spec, (sub, ctx) => new SingleReplyRead(sub, ctx, decodeLoginOutcome));
+  }
+
+  private own(conn: Connection): TcpConnection {
+    if (!(conn instanceof TcpConnection)) {
+      throw new TypeError(`conn must be a Connection emitted by TcpTransport.connect$, got ${describeValue(conn)}`);
+    }
+    return conn;
+  }
+
+  private commandSpec(conn: TcpConnection, request: Request, deadlineMs: number, opts: CommandOptions | undefined, pipelinable: boolean): RunSpec {
+    const requestType = checkRequest(request);
+    checkTimeout('deadlineMs', deadlineMs);
+    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`options must be an object, got ${describeValue(opts)}`);
+    const o = opts ?? {};
+    if (o.useCompression !== undefined && typeof o.useCompression !== 'boolean') {
+      throw new TypeError(`useCompression must be a boolean, got ${describeValue(o.useCompression)}`);
+    }
+    if (o.messageType !== undefined && o.messageType !== 'as_msg' && o.messageType !== 'admin') {
+      throw new TypeError(`messageType must be 'as_msg' or 'admin', got ${describeValue(o.messageType)}`);
+    }
+    if (o.attempt !== undefined && (typeof o.attempt !== 'number' || !Number.isInteger(o.attempt) || o.attempt < 0)) {
+      throw new RangeError(`attempt must be a non-negative integer, got ${describeValue(o.attempt)}`);
+    }
+    const kind = o.messageType ?? 'as_msg';
+    return {
+      kind,
+      deadlineMs,
+      // info and admin requests are never compressed, nor is an already compressed frame
+      compress: o.useCompression === true && kind === 'as_msg' && requestType === MessageType.AS_MSG,
+      attempt: o.attempt ?? 0,
+      pipelinable: pipelinable && conn.config.pipeline,
+    };
+  }
+
+  private run$<T>(conn: TcpConnection, request: Request, spec: RunSpec, create: (sub: Subscriber<T>, ctx: ReadContext) => AnyRead<T>): Observable<T> {
+    const config = conn.config;
+    return new Observable<T>((subscriber) => {
+      const ctx: ReadContext = {
+        kind: spec.kind,
+        deadlineMs: spec.deadlineMs,
+        maxFrameBytes: config.maxFrameBytes,
+        address: config.address,
+        label: config.label,
+        pipelinable: spec.pipelinable,
+      };
+      const op = create(subscriber as Subscriber<T>, ctx) as AnyRead<T>;
+      const makeContext = (): SpanContext =>
+        spec.rpcCommands !== undefined
+          ? { nodeName: config.nodeName, address: config.address, commands: spec.rpcCommands, deadlineMs: spec.deadlineMs }
+          : { nodeName: config.nodeName, address: config.address, attempt: spec.attempt, deadlineMs: spec.deadlineMs };
+
+      const rpcSpan = spec.rpcCommands !== undefined ? openSpan(channels.infoRpc, makeContext) : undefined;
+      const wire = spec.compress ? maybeCompressFrame(toBuffer(request)) : request;
+      const sendSpan = spec.rpcCommands === undefined ? openSpan(channels.commandSend, makeContext) : undefined;
+      try {
+        conn.begin(op, wire instanceof Uint8Array ? toBuffer(wire) : (wire as readonly Uint8Array[]));
+      } catch (err) {
+        closeSpan(channels.commandSend, sendSpan, 0, err);
+        closeSpan(channels.infoRpc, rpcSpan, 0, err);
+        subscriber.error(err);
+        return undefined;
+      }
+      closeSpan(channels.commandSend, sendSpan, byteLength(wire));
+      if (rpcSpan !== undefined) op.trace(channels.infoRpc, rpcSpan);
+      else op.trace(channels.commandRecv, openSpan(channels.commandRecv, makeContext));
+
+      return () => {
+        if (op.ended) return;
+        op.onCancel();
+        conn.cancel(op);
+      };
+    });
+  }
+}
+
+function decodeLoginOutcome(body: Buffer): LoginOutcome {
+  try {
+    return { reply: decodeLoginReply(body) };
+  } catch (err) {
+    // A result code is the server's answer; only a malformed reply breaks the connection here.
+    if (err instanceof AerospikeError && err.code !== 'parse_error') return { refused: err };
+    throw err;
+  }
+}
+
+function toBuffer(request: Request): Buffer {
+  if (Buffer.isBuffer(request)) return request;
+  if (request instanceof Uint8Array) return Buffer.from(request.buffer, request.byteOffset, request.byteLength);
+  return Buffer.concat(request as readonly Uint8Array[]);
+}
+
+function byteLength(request: Request): number {
+  if (request instanceof Uint8Array) return request.length;
+  let n = 0;
+  for (const part of request as readonly Uint8Array[]) n += part.length;
+  return n;
+}
+
+/** A request must be exactly one complete version-2 frame (possibly given in parts); returns its type. */
+function checkRequest(request: Request): number {
+  const parts: readonly Uint8Array[] = request instanceof Uint8Array ? [request] : Array.isArray(request) ? request : [];
+  if (parts.length === 0 || parts.some((p) => !(p instanceof Uint8Array))) {
+    throw new TypeError(`request must be a Uint8Array or a non-empty array of Uint8Array, got ${describeValue(request)}`);
+  }
+  const total = byteLength(parts);
+  if (total < PROTO_HEADER_SIZE) throw new RangeError(`request must be a whole frame (at least ${PROTO_HEADER_SIZE} bytes), got ${total}`);
+  const head = parts[0]!.length >= PROTO_HEADER_SIZE ? parts[0]! : toBuffer(parts).subarray(0, PROTO_HEADER_SIZE);
+  const header = decodeProtoHeader(head);
+  if (header.version !== PROTO_VERSION) throw new RangeError(`request header version must be ${PROTO_VERSION}, got ${header.version}`);
+  if (header.length !== total - PROTO_HEADER_SIZE) {
+    throw new RangeError(`request header declares a ${header.length}-byte body but ${total - PROTO_HEADER_SIZE} bytes follow it`);
+  }
+  if (header.type !== MessageType.AS_MSG && header.type !== MessageType.ADMIN && header.type !== MessageType.AS_MSG_COMPRESSED) {
+    throw new RangeError(`request type must be as_msg (3), admin (2) or compressed (4), got ${header.type}`);
+  }
+  return header.type;
+}

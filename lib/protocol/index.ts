@@ -1,0 +1,12 @@
+// The pure codecs, for cluster code that encodes requests and decodes replies itself.
+// Bytes in, values or parse_error out; nothing here does I/O.
+
+export * from './constants';
+export * from './proto-header';
+export { FrameDecoder, makeFrame, type Frame, type FrameDecoderOptions } from './frame-decoder';
+export * from './info';
+export * from './as-msg';
+export * from './admin';
+export * from './compression';
+export * from './login';
+export { hashPassword } from './password-hash';
