@@ -1,0 +1,109 @@
+// Writes one AS_MSG request frame (proto header + 22-byte header + fields + ops) in a single allocation.
+// Knows the layouts of protocol.md §3.1-3.3, nothing about commands; pure.
+
+import { AS_MSG_HEADER_SIZE, MessageType, PROTO_HEADER_SIZE } from './constants';
+import { writeProtoHeader } from './proto-header';
+
+export interface AsMsgHeaderValues {
+  readonly info1?: number;
+  readonly info2?: number;
+  readonly info3?: number;
+  readonly info4?: number;
+  readonly generation?: number;
+  /** Request: record TTL seconds as the u32 on the wire (0 namespace default, 0xFFFFFFFF never expire). */
+  readonly recordTtl?: number;
+  /** Request: the server-side timeout in ms. */
+  readonly transactionTtl?: number;
+}
+
+export interface FieldSpec {
+  readonly type: number;
+  readonly data: Uint8Array;
+}
+
+export interface OpSpec {
+  readonly op: number;
+  readonly particleType: number;
+  /** Bin name bytes (UTF-8), at most 255 bytes. */
+  readonly name: Uint8Array;
+  readonly value: Uint8Array;
+}
+
+const FIELD_HEADER_SIZE = 5;
+const OP_HEADER_SIZE = 8;
+
+function u32(value: number | undefined, what: string): number {
+  const v = value ?? 0;
+  if (!Number.isInteger(v) || v < 0 || v > 0xffff_ffff) throw new RangeError(`${what} must be a u32, got ${v}`);
+  return v;
+}
+
+/** Field type + data, the data given as bytes. */
+export function field(type: number, data: Uint8Array): FieldSpec {
+  return { type, data };
+}
+
+export function stringField(type: number, value: string): FieldSpec {
+  return { type, data: Buffer.from(value, 'utf8') };
+}
+
+export function u32Field(type: number, value: number): FieldSpec {
+  const data = Buffer.allocUnsafe(4);
+  data.writeUInt32BE(u32(value, `field ${type}`));
+  return { type, data };
+}
+
+export function u64Field(type: number, value: bigint): FieldSpec {
+  const data = Buffer.allocUnsafe(8);
+  data.writeBigUInt64BE(BigInt.asUintN(64, value));
+  return { type, data };
+}
+
+/** Bin name as op bytes, checked against the one-byte length on the wire. */
+export function binName(name: string): Buffer {
+  const bytes = Buffer.from(name, 'utf8');
+  if (bytes.length > 255) throw new RangeError(`bin name must be at most 255 bytes, got ${bytes.length}`);
+  return bytes;
+}
+
+/** The whole type-3 frame. */
+export function encodeAsMsg(header: AsMsgHeaderValues, fields: readonly FieldSpec[], ops: readonly OpSpec[] = []): Buffer {
+  if (fields.length > 0xffff || ops.length > 0xffff) throw new RangeError('an as_msg holds at most 65535 fields and 65535 ops');
+  let size = PROTO_HEADER_SIZE + AS_MSG_HEADER_SIZE;
+  for (const f of fields) size += FIELD_HEADER_SIZE + f.data.length;
+  for (const o of ops) size += OP_HEADER_SIZE + o.name.length + o.value.length;
+
+  const frame = Buffer.allocUnsafe(size);
+  writeProtoHeader(frame, 0, MessageType.AS_MSG, size - PROTO_HEADER_SIZE);
+  let at = PROTO_HEADER_SIZE;
+  frame[at] = AS_MSG_HEADER_SIZE;
+  frame[at + 1] = (header.info1 ?? 0) & 0xff;
+  frame[at + 2] = (header.info2 ?? 0) & 0xff;
+  frame[at + 3] = (header.info3 ?? 0) & 0xff;
+  frame[at + 4] = (header.info4 ?? 0) & 0xff;
+  frame[at + 5] = 0; // result code: always 0 in requests
+  frame.writeUInt32BE(u32(header.generation, 'generation'), at + 6);
+  frame.writeUInt32BE(u32(header.recordTtl, 'record ttl'), at + 10);
+  frame.writeUInt32BE(u32(header.transactionTtl, 'transaction ttl'), at + 14);
+  frame.writeUInt16BE(fields.length, at + 18);
+  frame.writeUInt16BE(ops.length, at + 20);
+  at += AS_MSG_HEADER_SIZE;
+
+  for (const f of fields) {
+    frame.writeUInt32BE(f.data.length + 1, at); // size counts the type byte
+    frame[at + 4] = f.type;
+    frame.set(f.data, at + FIELD_HEADER_SIZE);
+    at += FIELD_HEADER_SIZE + f.data.length;
+  }
+  for (const o of ops) {
+    frame.writeUInt32BE(4 + o.name.length + o.value.length, at); // op, particle, flags, name_len + name + value
+    frame[at + 4] = o.op;
+    frame[at + 5] = o.particleType;
+    frame[at + 6] = 0;
+    frame[at + 7] = o.name.length;
+    frame.set(o.name, at + OP_HEADER_SIZE);
+    frame.set(o.value, at + OP_HEADER_SIZE + o.name.length);
+    at += OP_HEADER_SIZE + o.name.length + o.value.length;
+  }
+  return frame;
+}

@@ -1,0 +1,46 @@
+// Record key digests (protocol.md §3.4): RIPEMD-160 over set ‖ key particle type ‖ key bytes,
+// and the partition a digest maps to. Pure; the namespace is not part of the digest.
+
+import { ParticleType } from './constants';
+import { ripemd160 } from './ripemd160';
+
+/** A user key: string (UTF-8), integer (64-bit signed) or blob. */
+export type UserKey = string | number | bigint | Uint8Array;
+
+export const DIGEST_SIZE = 20;
+export const PARTITION_COUNT = 4096;
+
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+
+/** The particle type byte and value bytes of a user key, as the KEY field and the digest carry them. */
+export function encodeUserKey(key: UserKey): { readonly particleType: number; readonly bytes: Buffer } {
+  if (typeof key === 'string') return { particleType: ParticleType.STRING, bytes: Buffer.from(key, 'utf8') };
+  if (typeof key === 'number' || typeof key === 'bigint') {
+    if (typeof key === 'number' && !Number.isSafeInteger(key)) {
+      throw new RangeError(`an integer key must be a safe integer (use a bigint beyond 2^53), got ${key}`);
+    }
+    const value = BigInt(key);
+    if (value < INT64_MIN || value > INT64_MAX) throw new RangeError(`an integer key must fit in 64 signed bits, got ${value}`);
+    const bytes = Buffer.allocUnsafe(8);
+    bytes.writeBigInt64BE(value);
+    return { particleType: ParticleType.INTEGER, bytes };
+  }
+  if (key instanceof Uint8Array) {
+    return { particleType: ParticleType.BLOB, bytes: Buffer.from(key.buffer, key.byteOffset, key.byteLength) };
+  }
+  throw new TypeError(`a key must be a string, integer number, bigint or Uint8Array, got ${typeof key}`);
+}
+
+/** The 20-byte digest that identifies a record of `set` with user key `key`. */
+export function computeDigest(set: string, key: UserKey): Buffer {
+  const { particleType, bytes } = encodeUserKey(key);
+  return ripemd160(Buffer.from(set, 'utf8'), Uint8Array.of(particleType), bytes);
+}
+
+/** The partition (0..4095) of a digest: its first 4 bytes as a little-endian u32, masked. */
+export function partitionId(digest: Uint8Array): number {
+  if (digest.length < 4) throw new RangeError(`a digest needs at least 4 bytes, got ${digest.length}`);
+  const low = digest[0]! | (digest[1]! << 8) | (digest[2]! << 16) | (digest[3]! << 24);
+  return (low >>> 0) & (PARTITION_COUNT - 1);
+}
