@@ -43,8 +43,8 @@ export class AerospikeError extends Error {
   }
 
   /**
-   * The same error with `node` and `inDoubt` filled in; the original instance is kept as `cause`
-   * so the codec's stack survives. Returns `this` when nothing changes.
+   * The same error with `node` and `inDoubt` filled in; the copy keeps the original's code,
+   * message, result code, cause and stack (so the codec's stack survives). Returns `this` when nothing changes.
    */
   withContext(node: string | undefined, inDoubt: boolean): AerospikeError {
     if (this.node === node && this.inDoubt === inDoubt) return this;
