@@ -1,0 +1,37 @@
+// The `aerospike-rx-transport/testing` entry: FakeTransport, its script types and the frame builders.
+// A thin barrel: no logic lives here, and nothing in lib/ outside lib/testing/ imports it.
+
+export { FakeTransport, type FakeTransportOptions } from './fake-transport';
+export type { ConnectOutcome, FakeCall, PendingScripts, RecordedLoginOptions, ScriptEntry, StreamScript } from './fake-node';
+export {
+  adminFrame,
+  adminRecord,
+  asMsgFrame,
+  asMsgRecord,
+  compressedFrame,
+  infoReplyFrame,
+  lastRecord,
+  queryEndFrame,
+  u32,
+  type AdminRecordSpec,
+  type AsMsgRecordSpec,
+  type FieldSpec,
+  type OpSpec,
+} from './frame-builders';
+
+// What scripts and assertions need from the main entry, so tests can import from one place.
+export { AerospikeError, isAerospikeError, type ErrorCode } from '../errors';
+export type {
+  CommandOptions,
+  ConnectOptions,
+  Connection,
+  InfoReply,
+  LoginOptions,
+  LoginReply,
+  NodeTransport,
+  Request,
+  StreamOptions,
+} from '../node-transport';
+export { AdminCommand, AdminField, FieldType, Info1, Info2, Info3, OpType, ParticleType } from '../protocol/constants';
+
+// Simulated node (lib/testing/simulated-node.ts): its export goes here.
