@@ -1,0 +1,70 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+
+const PROTOCOL_DIR = path.resolve(__dirname, '../../lib/protocol');
+
+const FORBIDDEN_MODULE = /^(node:)?(net|tls|timers)(\/.*)?$|^rxjs(\/.*)?$/;
+const FORBIDDEN_CALL = /\b(setTimeout|setInterval|setImmediate)\b/;
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(full);
+    return /\.[cm]?[jt]s$/.test(entry.name) ? [full] : [];
+  });
+}
+
+/** Every module specifier: import … from 'x', import 'x', export … from 'x', require('x'), import('x'). */
+function specifiers(source: string): string[] {
+  const found: string[] = [];
+  const patterns = [/\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\b(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
+  for (const pattern of patterns) for (const match of source.matchAll(pattern)) found.push(match[1]!);
+  return found;
+}
+
+/** The code without comments, so prose may name what the code must not use. */
+function withoutComments(source: string): string {
+  return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
+}
+
+function violations(source: string): string[] {
+  const code = withoutComments(source);
+  return [
+    ...specifiers(code).filter((s) => FORBIDDEN_MODULE.test(s)).map((s) => `imports ${s}`),
+    ...[...code.matchAll(new RegExp(FORBIDDEN_CALL, 'g'))].map((m) => `uses ${m[1]}`),
+  ];
+}
+
+describe('lib/protocol purity', () => {
+  const files = sourceFiles(PROTOCOL_DIR);
+
+  it('finds the protocol sources', () => {
+    expect(files.map((f) => path.basename(f))).toEqual(
+      jasmine.arrayContaining(['frame-decoder.ts', 'as-msg.ts', 'admin.ts', 'info.ts', 'compression.ts', 'login.ts', 'password-hash.ts']),
+    );
+  });
+
+  it('imports no sockets, rxjs or timers and schedules nothing', () => {
+    for (const file of files) {
+      expect(violations(fs.readFileSync(file, 'utf8'))).withContext(path.relative(PROTOCOL_DIR, file)).toEqual([]);
+    }
+  });
+
+  it('recognises every forbidden import and timer call (the check is not vacuous)', () => {
+    const bad = [
+      "import { Socket } from 'net';",
+      "import * as tls from 'node:tls';",
+      "import { Observable } from 'rxjs';",
+      "import { map } from 'rxjs/operators';",
+      "import { setTimeout as sleep } from 'node:timers/promises';",
+      "const net = require('node:net');",
+      "export { connect } from 'tls';",
+      "const t = import('timers');",
+      'setTimeout(() => undefined, 1);',
+      'const h = setInterval(f, 5);',
+      'setImmediate(f);',
+    ];
+    for (const line of bad) expect(violations(line).length).withContext(line).toBeGreaterThan(0);
+    expect(violations("import { inflateSync } from 'node:zlib'; // never setTimeout here\nimport './netty';")).toEqual([]);
+  });
+});
