@@ -69,17 +69,17 @@ export function inflateCompressedBody(body: Uint8Array, maxFrameBytes: number): 
 
   const inner = decodeProtoHeader(inflated);
   if (inner.version !== PROTO_VERSION) {
-    throw parseError(`${what} inner frame: unexpected proto version: expected ${PROTO_VERSION}, got ${inner.version}`);
+    throw parseError(`${what}'s inner frame has an unexpected proto version: expected ${PROTO_VERSION}, got ${inner.version}`);
   }
   if (inner.type !== MessageType.AS_MSG) {
-    throw parseError(`${what} inner frame: unexpected proto type: expected ${MessageType.AS_MSG}, got ${inner.type}`);
+    throw parseError(`${what}'s inner frame has an unexpected proto type: expected ${MessageType.AS_MSG}, got ${inner.type}`);
   }
   const available = inflated.length - PROTO_HEADER_SIZE;
   if (inner.length > available) {
-    throw parseError(`${what} inner frame: truncated body: header declares ${inner.length} bytes, ${available} inflated`);
+    throw parseError(`${what}'s inner frame has a truncated body: its header declares ${inner.length} bytes, ${available} inflated`);
   }
   if (inner.length < available) {
-    throw parseError(`${what} inner frame: header declares ${inner.length} body bytes, but ${available} were inflated`);
+    throw parseError(`${what}'s inner frame header declares ${inner.length} body bytes, but ${available} were inflated`);
   }
   return inflated;
 }
