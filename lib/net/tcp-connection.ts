@@ -27,7 +27,7 @@ export interface ReadOperation {
   onError(error: AerospikeError): void;
 }
 
-type Phase = 'idle' | 'drain' | 'read';
+type Phase = 'idle' | 'drain' | 'read' | 'paused';
 
 let nextConnectionId = 1;
 
@@ -91,6 +91,7 @@ export class TcpConnection implements Connection {
         });
       }
     }
+    if (this.phase === 'paused' && this.queue.length === 0) this.socket.resume();
     this.queue.push(op);
     let flushed: boolean;
     if (Buffer.isBuffer(request)) {
@@ -113,12 +114,32 @@ export class TcpConnection implements Connection {
   cancel(op: ReadOperation): void {
     const index = this.queue.indexOf(op);
     if (index < 0) return;
-    if (this.config.pipeline && op.pipelinable && this.queue.length > 1) {
+    if (this.config.pipeline && op.pipelinable) {
+      // Its reply still arrives in order: read it (under its deadline) and drop it.
       op.dropped = true;
       return;
     }
     this.queue.splice(index, 1);
     this.fail(new AerospikeError('network_error', `operation on ${this.config.address} was cancelled before its reply ended; the socket is closed`));
+  }
+
+  /**
+   * Stops reading from the socket (TCP flow control then stalls the server) while a consumer
+   * catches up; the read deadline does not run while paused.
+   */
+  pauseReading(): void {
+    if (this.failure !== null || this.phase === 'paused') return;
+    this.socket.pause();
+    this.stopTimer();
+    this.phase = 'paused';
+  }
+
+  /** Resumes reading; the current read gets a fresh deadline. */
+  resumeReading(): void {
+    if (this.failure !== null || this.phase !== 'paused') return;
+    this.socket.resume();
+    if (this.queue.length > 0) this.startRead();
+    else this.phase = 'idle';
   }
 
   /** Destroys the socket; an operation in flight ends with network_error. Idempotent, never throws. */
@@ -168,6 +189,7 @@ export class TcpConnection implements Connection {
       return;
     }
     // A completed frame starts the next header read; a completed header starts the body read.
+    if (this.phase === 'paused') return;
     if (this.progressed || (!wasAwaitingBody && this.decoder.awaitingBody)) {
       if (this.phase !== 'read') this.startRead();
       else this.readStartedAt = this.scheduler.now();
@@ -185,8 +207,8 @@ export class TcpConnection implements Connection {
     this.queue.shift();
     if (this.queue.length === 0) {
       this.stopTimer();
-      this.phase = 'idle';
-    } else {
+      if (this.phase !== 'paused') this.phase = 'idle';
+    } else if (this.phase !== 'paused') {
       this.restartTimer();
     }
     if (!op.dropped) op.onEnd();

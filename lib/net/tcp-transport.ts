@@ -25,6 +25,7 @@ import { decodeProtoHeader } from '../protocol/proto-header';
 import { cancelSpan, channels, closeSpan, openSpan, type SpanContext } from '../telemetry';
 import { checkLoginOptions, checkTimeout, describeValue, resolveConnectConfig } from './connect-config';
 import { connectLogin$, singleLogin$, type LoginOutcome } from './login-flow';
+import { backpressuredFrames, type BackpressureLimits } from './frame-iterable';
 import { defaultSocketFactory, openSocket$, type SocketFactory } from './open-socket';
 import { CommandStreamRead, SingleReplyRead, StreamRead, type ReadContext, type ReplyKind } from './read-operations';
 import { TcpConnection } from './tcp-connection';
@@ -132,6 +133,15 @@ export class TcpTransport implements NodeTransport {
     }
     const spec = this.commandSpec(tcp, request, deadlineMs, opts, false);
     return this.run$(tcp, request, spec, (sub, ctx) => new StreamRead(sub, ctx));
+  }
+
+  /**
+   * stream$ as an AsyncIterable with backpressure: when the loop falls behind, the socket is paused
+   * (and the read deadline with it) until the queue drains. Breaking out of the loop tears down.
+   */
+  frames(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions & BackpressureLimits): AsyncIterable<Buffer> {
+    const tcp = this.own(conn);
+    return backpressuredFrames(this.stream$(conn, request, deadlineMs, opts), tcp, opts);
   }
 
   login$(conn: Connection, opts: LoginOptions): Observable<LoginReply> {

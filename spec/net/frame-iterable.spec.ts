@@ -1,0 +1,118 @@
+import { firstValueFrom } from 'rxjs';
+import { TcpTransport } from '../../lib/net/tcp-transport';
+import type { TcpConnection } from '../../lib/net/tcp-connection';
+import { decodeAsMsgHeader } from '../../lib/protocol/as-msg';
+import { asMsgFrame, asMsgRecord, lastRecord } from '../../lib/testing/frame-builders';
+import { LoopbackServer, sleep, type Peer } from '../helpers/loopback-server';
+
+const request = asMsgFrame(asMsgRecord());
+/** A data frame of about `size` bytes whose record carries `n` as its generation. */
+const dataFrame = (n: number, size: number): Buffer =>
+  asMsgFrame(asMsgRecord({ generation: n, ops: [{ op: 1, particleType: 4, name: 'b', value: Buffer.alloc(size, n & 0xff) }] }));
+
+describe('TcpTransport.frames (backpressure)', () => {
+  let server: LoopbackServer;
+  let script: (peer: Peer) => Promise<void>;
+  let transport: TcpTransport;
+  let conn: TcpConnection;
+
+  beforeAll(async () => {
+    server = await LoopbackServer.start((peer) => script(peer));
+  });
+  afterAll(() => server.stop());
+  beforeEach(async () => {
+    transport = new TcpTransport();
+  });
+  afterEach(() => transport.close(conn));
+
+  const connect = async (): Promise<TcpConnection> =>
+    (conn = (await firstValueFrom(transport.connect$(server.host, server.port))) as TcpConnection);
+
+  it('yields every frame in order, the terminal frame last, then ends', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+      peer.write(dataFrame(1, 10), dataFrame(2, 10), asMsgFrame(lastRecord()));
+    };
+    await connect();
+    const generations: number[] = [];
+    for await (const frame of transport.frames(conn, request, 500)) generations.push(decodeAsMsgHeader(frame.subarray(8)).generation);
+    expect(generations).toEqual([1, 2, 0]);
+    expect(conn.isOpen).toBeTrue();
+  });
+
+  it('does nothing until iteration starts', async () => {
+    script = async (peer) => {
+      if ((await peer.readFrame()) !== undefined) fail('the request was sent before iteration');
+    };
+    await connect();
+    transport.frames(conn, request, 500);
+    await sleep(30);
+    expect(conn.inFlight).toBe(0);
+  });
+
+  it('pauses the socket while a slow consumer is behind and resumes when it catches up, losing nothing', async () => {
+    const count = 64;
+    script = async (peer) => {
+      await peer.readFrame();
+      for (let n = 1; n <= count; n++) peer.write(dataFrame(n, 64 * 1024));
+      peer.write(asMsgFrame(lastRecord()));
+    };
+    await connect();
+    const pause = spyOn(conn, 'pauseReading').and.callThrough();
+    const resume = spyOn(conn, 'resumeReading').and.callThrough();
+    const generations: number[] = [];
+    for await (const frame of transport.frames(conn, request, 200, { highWaterBytes: 256 * 1024 })) {
+      generations.push(decodeAsMsgHeader(frame.subarray(8)).generation);
+      await sleep(1);
+    }
+    expect(generations.length).toBe(count + 1);
+    expect(generations.slice(0, count)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(pause).toHaveBeenCalled();
+    expect(resume).toHaveBeenCalled();
+  });
+
+  it('does not time out while paused for the consumer', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+      peer.write(dataFrame(1, 100), dataFrame(2, 100), asMsgFrame(lastRecord()));
+    };
+    await connect();
+    const seen: number[] = [];
+    for await (const frame of transport.frames(conn, request, 50, { highWaterFrames: 1 })) {
+      seen.push(frame.length);
+      await sleep(80);
+    }
+    expect(seen.length).toBe(3);
+  });
+
+  it('tears the socket down when the loop breaks early', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+      peer.write(dataFrame(1, 10), dataFrame(2, 10));
+    };
+    await connect();
+    for await (const frame of transport.frames(conn, request, 1000)) {
+      expect(frame.length).toBeGreaterThan(0);
+      break;
+    }
+    await server.peers[server.peers.length - 1]!.closed;
+    expect(conn.isOpen).toBeFalse();
+  });
+
+  it('delivers the frames that arrived, then throws the typed error', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+      peer.write(dataFrame(1, 10));
+      await sleep(10);
+      peer.end();
+    };
+    await connect();
+    const seen: Buffer[] = [];
+    await expectAsync(
+      (async () => {
+        for await (const frame of transport.frames(conn, request, 1000)) seen.push(frame);
+      })(),
+    ).toBeRejectedWith(jasmine.objectContaining({ code: 'network_error' }));
+    expect(seen.length).toBe(1);
+  });
+});
