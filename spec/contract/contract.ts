@@ -1,0 +1,189 @@
+// The transport contract (design.md §2), written once and run against every NodeTransport through a
+// Harness that scripts the node's side of each exchange: the fake from its script queues, the TCP
+// transport from a loopback server. A difference between the two is a bug in one of them.
+
+import { firstValueFrom, type Observable } from 'rxjs';
+import type { ConnectOptions, Connection, NodeTransport } from '../../lib/node-transport';
+import { Info1 } from '../../lib/protocol/constants';
+import { encodeInfoRequest } from '../../lib/protocol/info';
+import { asMsgFrame, asMsgRecord, infoReplyFrame, lastRecord } from '../../lib/testing/frame-builders';
+
+export type Shape = 'command' | 'commandStream' | 'stream' | 'info';
+
+/** What the node does with the next request of a shape. */
+export interface Exchange {
+  readonly shape: Shape;
+  /** The whole request frame the client is expected to send (info: the encoded info request). */
+  readonly request: Buffer;
+  /** Whole frames the node answers with, after `delayMs`. */
+  readonly frames: readonly Buffer[];
+  readonly delayMs?: number;
+  /** After the frames: stay open and answer later requests ('idle'), go silent ('stall') or close ('close'). */
+  readonly then: 'idle' | 'stall' | 'close';
+}
+
+export interface Harness {
+  readonly transport: NodeTransport;
+  setup(): Promise<void>;
+  connect(opts?: ConnectOptions): Promise<Connection>;
+  script(exchange: Exchange): void;
+  /** Every request frame the node received, in order. */
+  requests(): Buffer[];
+  /** Resolves once the node's side of the latest exchange has been released (script unsubscribed, socket closed). */
+  released(): Promise<void>;
+  teardown(): Promise<void>;
+}
+
+interface Outcome {
+  readonly values: Buffer[] | unknown[];
+  readonly completed: boolean;
+  readonly error?: { code: unknown; inDoubt: unknown };
+}
+
+/** Subscribes and settles on completion or error; errors are reduced to code and inDoubt. */
+export function outcome<T>(source: Observable<T>): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const values: T[] = [];
+    source.subscribe({
+      next: (v) => values.push(v),
+      error: (e: { code?: unknown; inDoubt?: unknown }) => resolve({ values, completed: false, error: { code: e.code, inDoubt: e.inDoubt } }),
+      complete: () => resolve({ values, completed: true }),
+    });
+  });
+}
+
+const DEADLINE_MS = 100;
+const REQ = asMsgFrame(asMsgRecord({ info1: Info1.READ | Info1.GET_ALL, transactionTtl: 1000, fields: [{ type: 0, data: 'test' }] }));
+const R1 = asMsgRecord({ generation: 1, ops: [{ op: 1, name: 'bin1', value: 'value1' }] });
+const R2 = asMsgRecord({ generation: 2 });
+const F1 = asMsgFrame([R1, R2]);
+const F2 = asMsgFrame(asMsgRecord({ generation: 3 }));
+const LAST = asMsgFrame(lastRecord());
+
+const body = (frame: Buffer): Buffer => frame.subarray(8);
+
+export function describeTransportContract(name: string, makeHarness: () => Harness): void {
+  describe(`transport contract: ${name}`, () => {
+    let h: Harness;
+    let conn: Connection;
+
+    beforeEach(async () => {
+      h = makeHarness();
+      await h.setup();
+      conn = await h.connect({ connectTimeoutMs: 1000 });
+    });
+
+    afterEach(async () => {
+      h.transport.close(conn);
+      await h.teardown();
+    });
+
+    it('command$ emits the reply body, completes, and leaves the connection reusable', async () => {
+      h.script({ shape: 'command', request: REQ, frames: [asMsgFrame(R1)], then: 'idle' });
+      h.script({ shape: 'command', request: REQ, frames: [asMsgFrame(R2)], delayMs: 10, then: 'idle' });
+      expect(await outcome(h.transport.command$(conn, REQ, DEADLINE_MS))).toEqual({ values: [R1], completed: true });
+      expect(await outcome(h.transport.command$(conn, [REQ.subarray(0, 5), REQ.subarray(5)], DEADLINE_MS))).toEqual({ values: [R2], completed: true });
+      expect(conn.isOpen).toBeTrue();
+      expect(h.requests()).toEqual([REQ, REQ]);
+    });
+
+    it('commandStream$ emits the concatenated as_msg bodies through the terminal record, then completes', async () => {
+      h.script({ shape: 'commandStream', request: REQ, frames: [F1, F2, LAST], then: 'idle' });
+      const result = await outcome(h.transport.commandStream$(conn, REQ, DEADLINE_MS));
+      expect(result).toEqual({ values: [Buffer.concat([body(F1), body(F2), body(LAST)])], completed: true });
+      expect(conn.isOpen).toBeTrue();
+    });
+
+    it('stream$ emits each whole frame, the terminal frame included, then completes', async () => {
+      h.script({ shape: 'stream', request: REQ, frames: [F1, F2, LAST], then: 'idle' });
+      expect(await outcome(h.transport.stream$(conn, REQ, DEADLINE_MS))).toEqual({ values: [F1, F2, LAST], completed: true });
+      expect(conn.isOpen).toBeTrue();
+    });
+
+    it('info$ emits the parsed reply as a null-prototype object', async () => {
+      const names = ['node', 'build'];
+      h.script({ shape: 'info', request: encodeInfoRequest(names), frames: [infoReplyFrame({ node: 'BB9', build: '8.0.0.1' })], then: 'idle' });
+      const reply = await firstValueFrom(h.transport.info$(conn, names));
+      expect(Object.getPrototypeOf(reply)).toBeNull();
+      expect({ ...reply }).toEqual({ node: 'BB9', build: '8.0.0.1' });
+      expect(h.requests()).toEqual([encodeInfoRequest(names)]);
+    });
+
+    it('command$ errors with timeout, in doubt, when no reply comes within deadlineMs; the handle is then dead', async () => {
+      h.script({ shape: 'command', request: REQ, frames: [], then: 'stall' });
+      expect(await outcome(h.transport.command$(conn, REQ, 50))).toEqual({ values: [], completed: false, error: { code: 'timeout', inDoubt: true } });
+      expect(conn.isOpen).toBeFalse();
+      expect((await outcome(h.transport.command$(conn, REQ, 50))).error?.code).toBe('network_error');
+    });
+
+    it('stream$ errors with timeout when the next frame stalls, after the frames that came', async () => {
+      h.script({ shape: 'stream', request: REQ, frames: [F1], then: 'stall' });
+      expect(await outcome(h.transport.stream$(conn, REQ, 50))).toEqual({ values: [F1], completed: false, error: { code: 'timeout', inDoubt: true } });
+    });
+
+    it('command$ errors with network_error, in doubt, when the node closes before the reply', async () => {
+      h.script({ shape: 'command', request: REQ, frames: [], then: 'close' });
+      expect(await outcome(h.transport.command$(conn, REQ, DEADLINE_MS))).toEqual({ values: [], completed: false, error: { code: 'network_error', inDoubt: true } });
+      expect(conn.isOpen).toBeFalse();
+    });
+
+    it('stream$ errors with network_error when the node closes before the terminal frame', async () => {
+      h.script({ shape: 'stream', request: REQ, frames: [F1], then: 'close' });
+      expect(await outcome(h.transport.stream$(conn, REQ, DEADLINE_MS))).toEqual({ values: [F1], completed: false, error: { code: 'network_error', inDoubt: true } });
+    });
+
+    it('a second operation while one is in flight errors with connection_busy at once, not in doubt, leaving the first alone', async () => {
+      h.script({ shape: 'command', request: REQ, frames: [asMsgFrame(R1)], delayMs: 30, then: 'idle' });
+      const first = outcome(h.transport.command$(conn, REQ, DEADLINE_MS));
+      let busy: { code?: unknown; inDoubt?: unknown } | undefined;
+      h.transport.command$(conn, REQ, DEADLINE_MS).subscribe({ error: (e: { code?: unknown; inDoubt?: unknown }) => (busy = e) });
+      expect(busy).toEqual(jasmine.objectContaining({ code: 'connection_busy', inDoubt: false }));
+      expect(await first).toEqual({ values: [R1], completed: true });
+      expect(conn.isOpen).toBeTrue();
+      expect(h.requests()).toEqual([REQ]);
+    });
+
+    it('a closed handle errors with network_error, not in doubt; close is idempotent and never throws', async () => {
+      h.transport.close(conn);
+      expect(() => h.transport.close(conn)).not.toThrow();
+      expect(conn.isOpen).toBeFalse();
+      expect(await outcome(h.transport.command$(conn, REQ, DEADLINE_MS))).toEqual({ values: [], completed: false, error: { code: 'network_error', inDoubt: false } });
+      expect(h.requests()).toEqual([]);
+    });
+
+    it('close during an operation ends it with network_error', async () => {
+      h.script({ shape: 'command', request: REQ, frames: [], then: 'stall' });
+      const pending = outcome(h.transport.command$(conn, REQ, 1000));
+      await delay(20);
+      h.transport.close(conn);
+      expect((await pending).error?.code).toBe('network_error');
+    });
+
+    it('unsubscribing from stream$ before the terminal frame releases the node side and kills the handle', async () => {
+      h.script({ shape: 'stream', request: REQ, frames: [F1], then: 'stall' });
+      const first = await new Promise<Buffer>((resolve) => {
+        const subscription = h.transport.stream$(conn, REQ, 1000).subscribe((frame) => {
+          resolve(frame);
+          queueMicrotask(() => subscription.unsubscribe());
+        });
+      });
+      expect(first).toEqual(F1);
+      await expectAsync(withinMs(h.released(), 500)).toBeResolved();
+      expect(conn.isOpen).toBeFalse();
+    });
+  });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function withinMs<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms`)), ms);
+    promise.then(
+      (value) => (clearTimeout(timer), resolve(value)),
+      (error: unknown) => (clearTimeout(timer), reject(error)),
+    );
+  });
+}
