@@ -43,7 +43,11 @@ export interface FakeTransportOptions {
   readonly nodes?: readonly { readonly id: string; readonly host: string; readonly port: number }[];
 }
 
-
+/**
+ * Scripts per node and call shape, FIFO; an empty queue uses setDefaultReply's entry or errors with
+ * no_script. connect$ never authenticates (script a login failure as a connect outcome; login$
+ * consumes scriptLogin). Pipelining is not modelled: `pipeline: true` is accepted and ignored.
+ */
 export class FakeTransport implements NodeTransport {
   private readonly scheduler: SchedulerLike;
   private readonly nodesById = new Map<string, FakeNode>();
@@ -196,6 +200,10 @@ export class FakeTransport implements NodeTransport {
         .subscribe({
           next: () => {
             connected = true;
+            if (node.disconnected) {
+              subscriber.error(new AerospikeError('connection_error', `connection to ${address} reset (node ${node.id} was disconnected)`, { node: label }));
+              return;
+            }
             const state: HandleState = { node, label, infoTimeoutMs, maxFrameBytes, closed: false, deadReason: null, inFlight: null };
             node.handles.add(state);
             subscriber.next(new FakeConnection(host, port, opts.nodeName, state));

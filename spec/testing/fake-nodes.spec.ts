@@ -70,6 +70,24 @@ describe('FakeTransport nodes: disconnect, reconnect and introspection', () => {
     expect(fake.connectCount('n1')).toBe(3);
   });
 
+  it('a handshake still in progress when its node disconnects ends with connection_error', () => {
+    ts.run(({ cold, expectObservable }) => {
+      fake.scriptConnect('n1', cold('---x|'));
+      expectObservable(fake.connect$('10.0.0.1', 3000)).toBe('---#', undefined, err('connection_error', 'connection to 10.0.0.1:3000 reset (node n1 was disconnected)'));
+      ts.schedule(() => fake.disconnect('n1'), 1);
+    });
+  });
+
+  it('runs its deadlines on an injected scheduler', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const injected = new FakeTransport({ scheduler: ts, nodes: [{ id: 'n1', host: '10.0.0.1', port: 3000 }] });
+      injected.scriptCommand('n1', cold('----a|', { a: A }));
+      injected.connect$('10.0.0.1', 3000).subscribe((conn) => {
+        expectObservable(injected.command$(conn, REQ, 2)).toBe('--#', undefined, err('timeout', 'command read on 10.0.0.1:3000 timed out after 2 ms', true));
+      });
+    });
+  });
+
   it('leaves other nodes alone', () => {
     const other = connectNow('10.0.0.2');
     fake.disconnect('n1');
