@@ -74,6 +74,20 @@ export class Peer {
     }
   }
 
+  /**
+   * Writes `bytes` in pieces whose sizes cycle through `sizes`, yielding to the event loop between
+   * pieces so the client tends to read them separately (TCP may still merge some).
+   */
+  async chunked(bytes: Uint8Array, sizes: readonly number[]): Promise<void> {
+    this.socket.setNoDelay(true);
+    for (let i = 0, k = 0; i < bytes.length && !this.socket.destroyed; k++) {
+      const size = Math.max(1, sizes[k % sizes.length]!);
+      this.socket.write(bytes.subarray(i, i + size));
+      i += size;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
   /** Clean close (FIN). */
   end(): void {
     this.socket.end();
