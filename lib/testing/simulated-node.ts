@@ -1,0 +1,322 @@
+// SimulatedNode: a real loopback TCP server speaking enough Aerospike for specs, the demo and
+// benchmarks (info, as_msg key commands, scan, batch, login, compression) with injectable faults.
+// Test support only: it owns its sockets and timers and leaves none behind after stop().
+
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { inflateCompressedBody } from '../protocol/compression';
+import { DEFAULT_MAX_FRAME_BYTES, MessageType } from '../protocol/constants';
+import { FrameDecoder, type Frame } from '../protocol/frame-decoder';
+import { handleAsMsg, type AsMsgKind } from './simulated-as-msg';
+import { SimulatedAuth, type AdminKind } from './simulated-auth';
+import { infoReplyFrame } from './simulated-info';
+import { SimulatedStore } from './simulated-store';
+
+export interface SimulatedFaults {
+  /** Wait this long before writing each reply. */
+  readonly delayMs?: number;
+  /** Per connection: write this many reply bytes in total, then close the socket. */
+  readonly closeAfterBytes?: number;
+  /** Per connection: write this many reply bytes in total, then write nothing more (socket stays open). */
+  readonly stallAfterBytes?: number;
+}
+
+export interface SimulatedNodeOptions {
+  /** Default '127.0.0.1'. */
+  readonly host?: string;
+  /** Default 0 (an ephemeral port). */
+  readonly port?: number;
+  /** The `node` info value. Default 'BB9000000000001'. */
+  readonly nodeName?: string;
+  /** The `build` info value. Default '8.1.2.0'. */
+  readonly build?: string;
+  /** Default ['test']. */
+  readonly namespaces?: readonly string[];
+  /** user → password. Present: security is enabled and data/info need a login. Absent: LOGIN answers 52. */
+  readonly users?: Readonly<Record<string, string>>;
+  /** Session token TTL in seconds; 0 = no TTL field, no expiry. Default 86400. */
+  readonly sessionTtlSeconds?: number;
+  /** TTL applied when a write sends 0 (namespace default); 0 = never expire. Default 0. */
+  readonly defaultTtlSeconds?: number;
+  /** Honour info1 COMPRESS_RESPONSE and list `compression` in features. Default true. */
+  readonly compression?: boolean;
+  /** Largest body of a scan/batch data frame before a new one starts. Default 128 KiB. */
+  readonly scanFrameBytes?: number;
+  /** Append the LAST record to the final data frame (as a short query does) instead of a separate frame. */
+  readonly scanLastInFinalFrame?: boolean;
+  /** Wall clock in ms since 1970, for void times and session expiry. Default Date.now. */
+  readonly clock?: () => number;
+  /** Largest request body accepted; larger declared lengths close the socket. Default 128 MiB. */
+  readonly maxFrameBytes?: number;
+  readonly faults?: SimulatedFaults;
+}
+
+export type RequestKind = 'info' | AsMsgKind | AdminKind | 'compressed';
+
+export interface SimulatedNodeStats {
+  readonly connectionsOpened: number;
+  readonly connectionsClosed: number;
+  /** Requests by kind; `compressed` counts type-4 requests in addition to their inner kind. */
+  readonly requests: Readonly<Record<RequestKind, number>>;
+  /** Sockets closed because a request did not parse. */
+  readonly parseErrors: number;
+}
+
+interface ConnectionState {
+  readonly socket: Socket;
+  readonly decoder: FrameDecoder;
+  readonly queue: Frame[];
+  busy: boolean;
+  authenticated: boolean;
+  bytesWritten: number;
+  stalled: boolean;
+  closed: boolean;
+  timer: NodeJS.Timeout | undefined;
+}
+
+const REQUEST_KINDS: readonly RequestKind[] = ['info', 'get', 'exists', 'put', 'delete', 'scan', 'batch', 'unsupported', 'login', 'authenticate', 'admin', 'compressed'];
+
+export class SimulatedNode {
+  readonly host: string;
+  readonly store: SimulatedStore;
+  /** Faults in force; replace them at any time with setFaults (read at each write). */
+  faults: SimulatedFaults;
+  private readonly options: SimulatedNodeOptions;
+  private readonly auth: SimulatedAuth;
+  private readonly server: Server;
+  private readonly connections = new Set<ConnectionState>();
+  private readonly counts = { opened: 0, closed: 0, parseErrors: 0 };
+  private readonly requestCounts: Record<RequestKind, number> = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<RequestKind, number>;
+  private boundPort = 0;
+
+  private constructor(options: SimulatedNodeOptions) {
+    this.options = options;
+    this.host = options.host ?? '127.0.0.1';
+    this.faults = options.faults ?? {};
+    const clock = options.clock ?? Date.now;
+    this.store = new SimulatedStore(clock, options.defaultTtlSeconds ?? 0);
+    this.auth = new SimulatedAuth(options.users, options.sessionTtlSeconds ?? 86_400, clock);
+    this.server = createServer((socket) => this.accept(socket));
+  }
+
+  /** Starts listening; resolves once the port is bound. */
+  static async start(options: SimulatedNodeOptions = {}): Promise<SimulatedNode> {
+    const node = new SimulatedNode(options);
+    await new Promise<void>((resolve, reject) => {
+      node.server.once('error', reject);
+      node.server.listen(options.port ?? 0, node.host, () => {
+        node.server.off('error', reject);
+        resolve();
+      });
+    });
+    node.boundPort = (node.server.address() as AddressInfo).port;
+    return node;
+  }
+
+  get port(): number {
+    return this.boundPort;
+  }
+
+  get stats(): SimulatedNodeStats {
+    return {
+      connectionsOpened: this.counts.opened,
+      connectionsClosed: this.counts.closed,
+      requests: { ...this.requestCounts },
+      parseErrors: this.counts.parseErrors,
+    };
+  }
+
+  setFaults(faults: SimulatedFaults): void {
+    this.faults = faults;
+  }
+
+  /** Fills a set with `count` records (integer keys 0..count-1, bins `n` and a `data` blob of binBytes). */
+  seed(namespace: string, set: string, count: number, binBytes = 0): void {
+    this.store.seed(namespace, set, count, binBytes);
+  }
+
+  /** Destroys every connection (server side) without stopping the server. */
+  dropConnections(): void {
+    for (const conn of this.connections) conn.socket.destroy();
+  }
+
+  /** Closes every socket and the listener; resolves when no handle is left. */
+  async stop(): Promise<void> {
+    // resolves on ERR_SERVER_NOT_RUNNING too, so a second stop() is harmless
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const conn of this.connections) {
+      clearTimeout(conn.timer);
+      conn.socket.destroy();
+    }
+    await closed;
+    // 'close' is emitted before libuv's close phase releases the handles; two check phases later it has run
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+
+  private accept(socket: Socket): void {
+    this.counts.opened++;
+    socket.setNoDelay(true);
+    const conn: ConnectionState = {
+      socket,
+      decoder: new FrameDecoder({ maxFrameBytes: this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES }),
+      queue: [],
+      busy: false,
+      authenticated: !this.auth.enabled,
+      bytesWritten: 0,
+      stalled: false,
+      closed: false,
+      timer: undefined,
+    };
+    this.connections.add(conn);
+    socket.on('data', (chunk: Buffer) => {
+      if (conn.closed) return;
+      try {
+        conn.decoder.push(chunk, (frame) => conn.queue.push(frame));
+      } catch {
+        this.parseFailure(conn);
+        return;
+      }
+      this.pump(conn);
+    });
+    socket.on('error', () => undefined); // a reset by the client is normal here; 'close' follows
+    socket.on('close', () => {
+      conn.closed = true;
+      clearTimeout(conn.timer);
+      conn.timer = undefined;
+      this.connections.delete(conn);
+      this.counts.closed++;
+    });
+  }
+
+  private parseFailure(conn: ConnectionState): void {
+    this.counts.parseErrors++;
+    conn.closed = true;
+    conn.socket.destroy();
+  }
+
+  /** Handles queued requests one at a time, in order; a reply is fully written before the next starts. */
+  private pump(conn: ConnectionState): void {
+    while (!conn.busy && !conn.closed && conn.queue.length > 0) {
+      const frame = conn.queue.shift()!;
+      let replies: Iterable<Buffer>;
+      try {
+        replies = this.handle(conn, frame);
+      } catch {
+        this.parseFailure(conn);
+        return;
+      }
+      conn.busy = true;
+      const delayMs = this.faults.delayMs ?? 0;
+      const send = (): void => {
+        conn.timer = undefined;
+        this.writeAll(conn, replies[Symbol.iterator](), () => {
+          conn.busy = false;
+          this.pump(conn);
+        });
+      };
+      if (delayMs > 0) conn.timer = setTimeout(send, delayMs);
+      else send();
+    }
+  }
+
+  /** Writes frames as the socket drains; a lazily built scan never sits in memory whole. */
+  private writeAll(conn: ConnectionState, frames: Iterator<Buffer>, done: () => void): void {
+    for (;;) {
+      if (conn.closed) return;
+      let next: IteratorResult<Buffer>;
+      try {
+        next = frames.next();
+      } catch {
+        this.parseFailure(conn);
+        return;
+      }
+      if (next.done === true) {
+        done();
+        return;
+      }
+      if (!this.write(conn, next.value)) {
+        if (conn.closed || conn.stalled) return;
+        conn.socket.once('drain', () => this.writeAll(conn, frames, done));
+        return;
+      }
+    }
+  }
+
+  /** Writes within the byte faults; false when the socket wants a drain (or writing stopped). */
+  private write(conn: ConnectionState, bytes: Buffer): boolean {
+    if (conn.stalled) return false;
+    const { closeAfterBytes, stallAfterBytes } = this.faults;
+    const limit = Math.min(closeAfterBytes ?? Infinity, stallAfterBytes ?? Infinity);
+    const room = limit - conn.bytesWritten;
+    const take = Math.max(0, Math.min(room, bytes.length));
+    const flowing = take > 0 ? conn.socket.write(take === bytes.length ? bytes : bytes.subarray(0, take)) : true;
+    conn.bytesWritten += take;
+    if (closeAfterBytes !== undefined && conn.bytesWritten >= closeAfterBytes) {
+      conn.closed = true;
+      conn.socket.end(() => conn.socket.destroy());
+      return false;
+    }
+    if (take < bytes.length) {
+      conn.stalled = true;
+      return false;
+    }
+    return flowing;
+  }
+
+  private handle(conn: ConnectionState, frame: Frame): Iterable<Buffer> {
+    switch (frame.type) {
+      case MessageType.INFO:
+        this.requestCounts.info++;
+        // before login on a security-enabled node every name answers ERROR:80 (the socket stays open)
+        return [infoReplyFrame(frame.body, this.infoContext(), conn.authenticated)];
+      case MessageType.ADMIN: {
+        const reply = this.auth.handle(frame.body, conn.authenticated);
+        this.requestCounts[reply.kind]++;
+        conn.authenticated = reply.authenticated;
+        return [reply.frame];
+      }
+      case MessageType.AS_MSG_COMPRESSED: {
+        this.requestCounts.compressed++;
+        const inner = inflateCompressedBody(frame.body, this.options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES);
+        return this.asMsg(conn, inner.subarray(8));
+      }
+      default:
+        return this.asMsg(conn, frame.body);
+    }
+  }
+
+  private asMsg(conn: ConnectionState, body: Buffer): Iterable<Buffer> {
+    const reply = handleAsMsg(body, {
+      store: this.store,
+      namespaces: this.namespaces,
+      compression: this.options.compression ?? true,
+      scanFrameBytes: this.options.scanFrameBytes ?? 128 * 1024,
+      scanLastInFinalFrame: this.options.scanLastInFinalFrame ?? false,
+      authenticated: conn.authenticated,
+    });
+    this.requestCounts[reply.kind]++;
+    return reply.frames;
+  }
+
+  private get namespaces(): readonly string[] {
+    return this.options.namespaces ?? ['test'];
+  }
+
+  private infoContext(): Parameters<typeof infoReplyFrame>[1] {
+    return {
+      nodeName: this.options.nodeName ?? 'BB9000000000001',
+      build: this.options.build ?? '8.1.2.0',
+      namespaces: this.namespaces,
+      compression: this.options.compression ?? true,
+      port: this.boundPort,
+      statistics: () => ({
+        cluster_size: 1,
+        objects: this.store.count(),
+        client_connections: this.connections.size,
+        client_connections_opened: this.counts.opened,
+        client_connections_closed: this.counts.closed,
+      }),
+      objects: (ns) => this.store.count(ns),
+    };
+  }
+}
