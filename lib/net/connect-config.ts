@@ -64,7 +64,7 @@ export function checkLoginOptions(opts: LoginOptions, hasTls: boolean, allowInse
   const mode = authMode ?? 'internal';
   if (mode === 'pki') {
     if (!hasTls) throw new TypeError("authMode 'pki' requires the tls option (the user comes from the client certificate)");
-    return { ...opts, authMode: mode };
+    return loginFields(opts, mode);
   }
   if (user === undefined) {
     if (sessionToken !== undefined) throw new TypeError('sessionToken requires user unless authMode is pki');
@@ -76,7 +76,19 @@ export function checkLoginOptions(opts: LoginOptions, hasTls: boolean, allowInse
   if (mode === 'external' && !hasTls && !allowInsecureExternal) {
     throw new TypeError("authMode 'external' sends the clear password: it requires the tls option (or allowInsecureExternalAuth: true)");
   }
-  return { ...opts, authMode: mode };
+  return loginFields(opts, mode);
+}
+
+/** Only the login fields: connect$ passes its whole option bag, whose tls key must not ride along. */
+function loginFields(opts: LoginOptions, authMode: AuthMode): LoginOptions {
+  const { user, password, sessionToken, loginTimeoutMs } = opts;
+  return {
+    authMode,
+    ...(user !== undefined ? { user } : {}),
+    ...(password !== undefined ? { password } : {}),
+    ...(sessionToken !== undefined ? { sessionToken } : {}),
+    ...(loginTimeoutMs !== undefined ? { loginTimeoutMs } : {}),
+  };
 }
 
 export function resolveConnectConfig(host: unknown, port: unknown, opts: ConnectOptions | undefined): ConnectConfig {
@@ -106,7 +118,7 @@ export function resolveConnectConfig(host: unknown, port: unknown, opts: Connect
   const auth = checkLoginOptions(o, o.tls !== undefined, allowInsecureExternal, false);
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
 
-  return Object.freeze({
+  const config: ConnectConfig = {
     host,
     port,
     address,
@@ -122,5 +134,9 @@ export function resolveConnectConfig(host: unknown, port: unknown, opts: Connect
     tls: o.tls,
     auth,
     allowInsecureExternalAuth: allowInsecureExternal,
-  });
+  };
+  // The config lives on every connection: keep the credentials out of JSON.stringify, for…in,
+  // object spreads and util.inspect (even with customInspect off) by making `auth` non-enumerable.
+  Object.defineProperty(config, 'auth', { enumerable: false });
+  return Object.freeze(config);
 }
