@@ -34,4 +34,11 @@ export type {
 } from '../node-transport';
 export { AdminCommand, AdminField, FieldType, Info1, Info2, Info3, OpType, ParticleType } from '../protocol/constants';
 
-// Simulated node (lib/testing/simulated-node.ts): its export goes here.
+// Simulated node: a loopback server speaking enough Aerospike for specs, demos and benchmarks.
+export {
+  SimulatedNode,
+  type RequestKind,
+  type SimulatedFaults,
+  type SimulatedNodeOptions,
+  type SimulatedNodeStats,
+} from './simulated-node';
