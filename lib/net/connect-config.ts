@@ -30,7 +30,7 @@ export interface ConnectConfig {
 const AUTH_MODES: readonly AuthMode[] = ['internal', 'external', 'pki'];
 
 export function checkTimeout(name: string, value: unknown): number {
-  if (typeof value !== 'number' || Number.isNaN(value)) throw new TypeError(`${name} must be a number, got ${describeValue(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describeValue(value)}`);
   if (!(value > 0) || !Number.isFinite(value)) throw new RangeError(`${name} must be a positive finite number of milliseconds, got ${value}`);
   return value;
 }
