@@ -153,9 +153,25 @@ export class TransportHarness {
       this.conns = [];
     });
     afterAll(async () => {
+      // Before the server drops its side: every client socket must already be gone.
+      const deadline = Date.now() + 1000;
+      while (this.server.peers.some((p) => !p.clientClosed) && Date.now() < deadline) await sleep(10);
+      const open = this.server.peers.filter((p) => !p.clientClosed).length;
+      expect(open).withContext('client sockets still open after the spec file').toBe(0);
       await this.server.stop();
       expect(await leftovers(this.baseline)).withContext('sockets, servers or timers left after the spec file').toEqual({});
     });
     return this;
+  }
+}
+
+/** True when the peer's socket closes within `ms` (the server saw the client go). */
+export async function closedWithin(peer: Peer, ms = 1000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([peer.closed.then(() => true), timedOut]);
+  } finally {
+    clearTimeout(timer);
   }
 }
