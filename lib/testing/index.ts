@@ -41,4 +41,5 @@ export {
   type SimulatedFaults,
   type SimulatedNodeOptions,
   type SimulatedNodeStats,
+  type SyntheticScan,
 } from './simulated-node';

@@ -8,7 +8,7 @@ import { decodeAsMsgHeader, walkAsMsgRecords, type AsMsgHeader } from '../protoc
 import { DIGEST_SIZE } from '../protocol/digest';
 import { ResultCode } from '../protocol/result-codes';
 import type { RawParticle } from '../protocol/particle';
-import { asMsgReplyFrame, encodeReplyRecord, packRecords } from './simulated-reply';
+import { asMsgReplyFrame, encodeReplyRecord, lastRecord, packRecords } from './simulated-reply';
 import type { SimulatedStore, StoredRecord } from './simulated-store';
 
 export type AsMsgKind = 'get' | 'exists' | 'put' | 'delete' | 'scan' | 'batch' | 'unsupported';
@@ -20,6 +20,14 @@ export interface AsMsgContext {
   readonly scanFrameBytes: number;
   readonly scanLastInFinalFrame: boolean;
   readonly authenticated: boolean;
+  readonly syntheticScan?: SyntheticScan | undefined;
+}
+
+/** A scan of `set` answered with `frames` generated frames of `frameBytes` body each, then LAST. */
+export interface SyntheticScan {
+  readonly set: string;
+  readonly frames: number;
+  readonly frameBytes: number;
 }
 
 export interface AsMsgReply {
@@ -97,7 +105,13 @@ export function handleAsMsg(body: Buffer, ctx: AsMsgContext): AsMsgReply {
   if (namespace === undefined || !ctx.namespaces.includes(namespace)) {
     return single({ resultCode: ResultCode.INVALID_NAMESPACE, info3: kind === 'scan' ? Info3.LAST : 0 });
   }
-  if (kind === 'scan') return { kind, frames: scanFrames(request, namespace, ctx, compress) };
+  if (kind === 'scan') {
+    const synthetic = ctx.syntheticScan;
+    if (synthetic !== undefined && fields.get(FieldType.SET)?.toString('utf8') === synthetic.set) {
+      return { kind, frames: syntheticFrames(namespace, synthetic, compress) };
+    }
+    return { kind, frames: scanFrames(request, namespace, ctx, compress) };
+  }
   if (kind === 'unsupported') return single({ resultCode: ResultCode.PARAMETER_ERROR });
 
   const digest = fields.get(FieldType.DIGEST_RIPE);
@@ -206,6 +220,23 @@ function* scanFrames(request: ParsedRequest, namespace: string, ctx: AsMsgContex
     lastInFinalFrame: ctx.scanLastInFinalFrame || (header.info1 & Info1.SHORT_QUERY) !== 0,
     compress,
   });
+}
+
+/**
+ * One frame, built once and yielded `frames` times (a one-record body of exactly frameBytes when
+ * frameBytes covers the record's fixed part), then the LAST frame: gigabytes without storing them.
+ */
+function* syntheticFrames(namespace: string, synthetic: SyntheticScan, compress: boolean): Generator<Buffer> {
+  const fields: Array<readonly [number, Uint8Array]> = [
+    [FieldType.NAMESPACE, Buffer.from(namespace, 'utf8')],
+    [FieldType.DIGEST_RIPE, Buffer.alloc(DIGEST_SIZE)],
+    [FieldType.SET, Buffer.from(synthetic.set, 'utf8')],
+  ];
+  const fixed = encodeReplyRecord({ fields, bins: [['data', { particleType: ParticleType.BLOB, bytes: Buffer.alloc(0) }]] }).length;
+  const blob = Buffer.alloc(Math.max(0, synthetic.frameBytes - fixed), 0x61);
+  const frame = asMsgReplyFrame([encodeReplyRecord({ generation: 1, fields, bins: [['data', { particleType: ParticleType.BLOB, bytes: blob }]] })], compress);
+  for (let i = 0; i < synthetic.frames; i++) yield frame;
+  yield asMsgReplyFrame([lastRecord()], compress);
 }
 
 /** Batch entry flags of the BATCH_INDEX layout. */

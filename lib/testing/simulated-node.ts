@@ -6,7 +6,8 @@ import { createServer, type AddressInfo, type Server, type Socket } from 'node:n
 import { inflateCompressedBody } from '../protocol/compression';
 import { DEFAULT_MAX_FRAME_BYTES, MessageType } from '../protocol/constants';
 import { FrameDecoder, type Frame } from '../protocol/frame-decoder';
-import { handleAsMsg, type AsMsgKind } from './simulated-as-msg';
+import { handleAsMsg, type AsMsgKind, type SyntheticScan } from './simulated-as-msg';
+export type { SyntheticScan } from './simulated-as-msg';
 import { SimulatedAuth, type AdminKind } from './simulated-auth';
 import { infoReplyFrame } from './simulated-info';
 import { SimulatedStore } from './simulated-store';
@@ -43,6 +44,12 @@ export interface SimulatedNodeOptions {
   readonly scanFrameBytes?: number;
   /** Append the LAST record to the final data frame (as a short query does) instead of a separate frame. */
   readonly scanLastInFinalFrame?: boolean;
+  /**
+   * A scan of `set` answers `frames` generated frames of `frameBytes` body each (one record with a
+   * `data` blob), then LAST: for benchmarks that stream gigabytes without storing them. Like every
+   * reply it is written as the socket drains, so a reader that stops reading stalls the node.
+   */
+  readonly syntheticScan?: SyntheticScan;
   /** Wall clock in ms since 1970, for void times and session expiry. Default Date.now. */
   readonly clock?: () => number;
   /** Largest request body accepted; larger declared lengths close the socket. Default 128 MiB. */
@@ -59,6 +66,8 @@ export interface SimulatedNodeStats {
   readonly requests: Readonly<Record<RequestKind, number>>;
   /** Sockets closed because a request did not parse. */
   readonly parseErrors: number;
+  /** Reply bytes handed to sockets, over all connections. */
+  readonly replyBytes: number;
 }
 
 interface ConnectionState {
@@ -84,7 +93,7 @@ export class SimulatedNode {
   private readonly auth: SimulatedAuth;
   private readonly server: Server;
   private readonly connections = new Set<ConnectionState>();
-  private readonly counts = { opened: 0, closed: 0, parseErrors: 0 };
+  private readonly counts = { opened: 0, closed: 0, parseErrors: 0, replyBytes: 0 };
   private readonly requestCounts: Record<RequestKind, number> = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<RequestKind, number>;
   private boundPort = 0;
 
@@ -122,6 +131,7 @@ export class SimulatedNode {
       connectionsClosed: this.counts.closed,
       requests: { ...this.requestCounts },
       parseErrors: this.counts.parseErrors,
+      replyBytes: this.counts.replyBytes,
     };
   }
 
@@ -251,6 +261,7 @@ export class SimulatedNode {
     const take = Math.max(0, Math.min(room, bytes.length));
     const flowing = take > 0 ? conn.socket.write(take === bytes.length ? bytes : bytes.subarray(0, take)) : true;
     conn.bytesWritten += take;
+    this.counts.replyBytes += take;
     if (closeAfterBytes !== undefined && conn.bytesWritten >= closeAfterBytes) {
       conn.closed = true;
       conn.socket.end(() => conn.socket.destroy());
@@ -293,6 +304,7 @@ export class SimulatedNode {
       scanFrameBytes: this.options.scanFrameBytes ?? 128 * 1024,
       scanLastInFinalFrame: this.options.scanLastInFinalFrame ?? false,
       authenticated: conn.authenticated,
+      syntheticScan: this.options.syntheticScan,
     });
     this.requestCounts[reply.kind]++;
     return reply.frames;

@@ -1,4 +1,7 @@
+import { connect } from 'node:net';
 import { encodeBatchGet } from '../../lib/protocol/batch-request';
+import { findAsMsgLast } from '../../lib/protocol/as-msg';
+import { FrameDecoder } from '../../lib/protocol/frame-decoder';
 import { compressFrame } from '../../lib/protocol/compression';
 import { MessageType } from '../../lib/protocol/constants';
 import { computeDigest, partitionId } from '../../lib/protocol/digest';
@@ -350,6 +353,60 @@ describe('SimulatedNode', () => {
       client.send(Buffer.from('0903000000000000', 'hex'));
       await client.closed;
       expect(node.stats.parseErrors).toBe(1);
+    });
+  });
+
+  describe('synthetic scan', () => {
+    /** Reads a scan reply from a bare socket, counting frames and body bytes (nothing is kept). */
+    function countScan(port: number, set: string, paused: boolean) {
+      const socket = connect({ port, host: '127.0.0.1' });
+      const decoder = new FrameDecoder();
+      const bodies: number[] = [];
+      const done = new Promise<number[]>((resolve, reject) => {
+        socket.on('data', (chunk: Buffer) =>
+          decoder.push(chunk, (frame) => {
+            bodies.push(frame.body.length);
+            if (findAsMsgLast(frame.body) !== undefined) resolve(bodies);
+          }),
+        );
+        socket.on('error', reject);
+      });
+      if (paused) socket.pause();
+      socket.write(encodePartitionScan({ namespace: 'test', set, taskId: 9 }));
+      return { socket, done };
+    }
+
+    it('answers a scan of its set with frames × frameBytes generated frames, then a LAST frame', async () => {
+      await node.stop();
+      await startNode({ syntheticScan: { set: 'huge', frames: 20, frameBytes: 32 * 1024 } });
+      const { socket, done } = countScan(node.port, 'huge', false);
+      const bodies = await done;
+      socket.destroy();
+      expect(bodies.length).toBe(21);
+      expect(bodies.slice(0, 20).every((n) => n === 32 * 1024)).toBe(true);
+      expect(bodies[20]).toBe(22);
+    });
+
+    it('writes only as fast as the reader reads: a paused reader stalls the node', async () => {
+      await node.stop();
+      const total = 1000 * 64 * 1024;
+      await startNode({ syntheticScan: { set: 'huge', frames: 1000, frameBytes: 64 * 1024 } });
+      const { socket, done } = countScan(node.port, 'huge', true);
+      await sleep(150);
+      expect(node.stats.replyBytes).toBeLessThan(total / 2);
+      socket.resume();
+      expect((await done).length).toBe(1001);
+      socket.destroy();
+      expect(node.stats.replyBytes).toBe(total + 1000 * 8 + 30);
+    });
+
+    it('answers other sets from the store', async () => {
+      await node.stop();
+      await startNode({ syntheticScan: { set: 'huge', frames: 5, frameBytes: 1024 } });
+      node.seed('test', 'small', 3, 0);
+      const client = await open();
+      client.send(encodePartitionScan({ namespace: 'test', set: 'small', taskId: 5 }));
+      expect((await client.untilLast()).flatMap((f) => decodeRecords(f.body)).filter((r) => !r.last).length).toBe(3);
     });
   });
 
