@@ -6,8 +6,15 @@ import { AerospikeError } from '../errors';
 type NodeError = Error & { code?: string; reason?: string };
 
 function describe(err: NodeError): string {
+  // OpenSSL failures carry a readable `reason`; their message is the library's internal dump
+  // ("8020…:error:0A000410:SSL routines:ssl3_read_bytes:…:rec_layer_s3.c:1601:SSL alert number 40").
+  if (typeof err.reason === 'string' && err.reason.length > 0 && /:error:[0-9A-F]{8}:/i.test(err.message)) {
+    const alert = /SSL alert number (\d+)/.exec(err.message);
+    const details = [err.code, alert === null ? undefined : `TLS alert ${alert[1]}`].filter((d) => d !== undefined);
+    return details.length === 0 ? err.reason : `${err.reason} (${details.join(', ')})`;
+  }
   const code = err.code !== undefined && !err.message.includes(err.code) ? `${err.code}: ` : '';
-  return `${code}${err.message}`;
+  return `${code}${err.message.trimEnd()}`;
 }
 
 /** A failure while opening the TCP connection (refused, unreachable, DNS). */
