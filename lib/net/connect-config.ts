@@ -3,7 +3,9 @@
 // option bag can be shared by TcpTransport and FakeTransport. Never puts a secret in a message.
 
 import { DEFAULT_MAX_FRAME_BYTES, PROTO_MAX_LENGTH } from '../protocol/constants';
+import type { SecureContext } from 'node:tls';
 import type { AuthMode, ConnectOptions, LoginOptions, TlsOptions } from '../node-transport';
+import { tlsSecureContext } from './open-socket';
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
@@ -23,6 +25,8 @@ export interface ConnectConfig {
   readonly maxFrameBytes: number;
   readonly pipeline: boolean;
   readonly tls: TlsOptions | undefined;
+  /** Built from `tls` once, at call time (a bad key or PEM is a TypeError then). */
+  readonly tlsContext: SecureContext | undefined;
   readonly auth: LoginOptions | undefined;
   readonly allowInsecureExternalAuth: boolean;
 }
@@ -114,6 +118,7 @@ export function resolveConnectConfig(host: unknown, port: unknown, opts: Connect
     if (sn !== undefined && sn !== null && (typeof sn !== 'string' || sn.length === 0)) throw new TypeError(`tls.servername must be a non-empty string or null, got ${describeValue(sn)}`);
     if (o.tls.rejectUnauthorized !== undefined) checkBoolean('tls.rejectUnauthorized', o.tls.rejectUnauthorized, true);
   }
+  const tlsContext = o.tls === undefined ? undefined : tlsSecureContext(o.tls);
   const allowInsecureExternal = checkBoolean('allowInsecureExternalAuth', o.allowInsecureExternalAuth, false);
   const auth = checkLoginOptions(o, o.tls !== undefined, allowInsecureExternal, false);
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -132,6 +137,7 @@ export function resolveConnectConfig(host: unknown, port: unknown, opts: Connect
     maxFrameBytes,
     pipeline: checkBoolean('pipeline', o.pipeline, false),
     tls: o.tls,
+    tlsContext,
     auth,
     allowInsecureExternalAuth: allowInsecureExternal,
   };

@@ -3,22 +3,50 @@
 // The only module besides tcp-connection.ts that touches node:net / node:tls.
 
 import { isIP, type Socket, connect as netConnect } from 'node:net';
-import { checkServerIdentity, connect as tlsConnect, type ConnectionOptions, type PeerCertificate } from 'node:tls';
+import {
+  checkServerIdentity,
+  connect as tlsConnect,
+  createSecureContext,
+  type ConnectionOptions,
+  type PeerCertificate,
+  type SecureContext,
+} from 'node:tls';
 import { Observable, type SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
+import type { TlsOptions } from '../node-transport';
 import type { ConnectConfig } from './connect-config';
 import { connectError, tlsHandshakeError } from './socket-errors';
 
 /** Creates the (not yet connected) socket; injectable so tests can wrap or observe sockets. */
 export type SocketFactory = (config: ConnectConfig) => Socket;
 
+/**
+ * The secure context (CA, client cert/key, versions, ciphers) built once per connect$ call, at call
+ * time: a key that does not match its certificate or an unreadable PEM is a configuration error
+ * (TypeError), not a connection failure, and connections then share one parsed context.
+ */
+export function tlsSecureContext(tls: TlsOptions): SecureContext {
+  if (tls.secureContext !== undefined) return tls.secureContext;
+  const { servername: _ignored, ...contextOptions } = tls;
+  try {
+    return createSecureContext(contextOptions);
+  } catch (err) {
+    const e = err as Error & { code?: string; reason?: string };
+    const reason = typeof e.reason === 'string' ? `${e.reason} (${e.code ?? 'OpenSSL'})` : e.message;
+    throw new TypeError(`tls options (ca, cert, key, versions, ciphers…) cannot make a TLS context: ${reason}`, { cause: err });
+  }
+}
+
 /** node:tls options for a connect: SNI and name check follow Aerospike's tls-name rules (design §4). */
 export function tlsConnectionOptions(config: ConnectConfig): ConnectionOptions {
   const { servername, ...rest } = config.tls ?? {};
   const options: ConnectionOptions = { ...rest, host: config.host, port: config.port };
+  if (config.tlsContext !== undefined) options.secureContext = config.tlsContext;
+  // A caller's own checkServerIdentity (e.g. certificate pinning) keeps running, against the tls-name.
+  const check = rest.checkServerIdentity ?? checkServerIdentity;
   if (servername === null) {
     // No SNI and no name check; the chain is still verified unless rejectUnauthorized is false.
-    options.checkServerIdentity = () => undefined;
+    options.checkServerIdentity = rest.checkServerIdentity === undefined ? () => undefined : (_host, cert) => check(config.host, cert);
     return options;
   }
   const tlsName = servername ?? config.host;
@@ -26,7 +54,7 @@ export function tlsConnectionOptions(config: ConnectConfig): ConnectionOptions {
     options.servername = tlsName;
   } else {
     // SNI must not carry an IP address; the certificate is still checked against it.
-    options.checkServerIdentity = (_host: string, cert: PeerCertificate) => checkServerIdentity(tlsName, cert);
+    options.checkServerIdentity = (_host: string, cert: PeerCertificate) => check(tlsName, cert);
   }
   return options;
 }
