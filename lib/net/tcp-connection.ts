@@ -31,6 +31,10 @@ type Phase = 'idle' | 'drain' | 'read' | 'paused';
 
 let nextConnectionId = 1;
 
+// Node runs a timer delay above 2^31-1 ms after 1 ms (TimeoutOverflowWarning each time): longer
+// deadlines are waited out in steps of this size by the lazy re-arm in onTimer.
+const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
+
 export class TcpConnection implements Connection {
   readonly id = nextConnectionId++;
   readonly host: string;
@@ -243,7 +247,7 @@ export class TcpConnection implements Connection {
   private restartTimer(): void {
     this.stopTimer();
     this.readStartedAt = this.scheduler.now();
-    this.timer = this.scheduler.schedule(this.onTimer, this.currentLimitMs());
+    this.timer = this.scheduler.schedule(this.onTimer, Math.min(this.currentLimitMs(), MAX_TIMER_DELAY_MS));
   }
 
   private currentLimitMs(): number {
@@ -264,7 +268,7 @@ export class TcpConnection implements Connection {
     const limit = this.currentLimitMs();
     const elapsed = this.scheduler.now() - this.readStartedAt;
     if (elapsed < limit) {
-      this.timer = this.scheduler.schedule(this.onTimer, limit - elapsed);
+      this.timer = this.scheduler.schedule(this.onTimer, Math.min(limit - elapsed, MAX_TIMER_DELAY_MS));
       return;
     }
     const what =
