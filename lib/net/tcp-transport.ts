@@ -128,10 +128,8 @@ export class TcpTransport implements NodeTransport {
 
   stream$(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions): Observable<Buffer> {
     const tcp = this.own(conn);
-    if (opts !== undefined && (opts as CommandOptions).messageType !== undefined && (opts as CommandOptions).messageType !== 'as_msg') {
-      throw new TypeError("stream$ reads as_msg frames only: messageType must be 'as_msg' or absent");
-    }
     const spec = this.commandSpec(tcp, request, deadlineMs, opts, false);
+    if (spec.kind !== 'as_msg') throw new TypeError("stream$ reads as_msg frames only: messageType must be 'as_msg' or absent");
     return this.run$(tcp, request, spec, (sub, ctx) => new StreamRead(sub, ctx));
   }
 
@@ -187,7 +185,8 @@ export class TcpTransport implements NodeTransport {
     if (o.messageType !== undefined && o.messageType !== 'as_msg' && o.messageType !== 'admin') {
       throw new TypeError(`messageType must be 'as_msg' or 'admin', got ${describeValue(o.messageType)}`);
     }
-    if (o.attempt !== undefined && (typeof o.attempt !== 'number' || !Number.isInteger(o.attempt) || o.attempt < 0)) {
+    if (o.attempt !== undefined && typeof o.attempt !== 'number') throw new TypeError(`attempt must be a number, got ${describeValue(o.attempt)}`);
+    if (o.attempt !== undefined && (!Number.isInteger(o.attempt) || o.attempt < 0)) {
       throw new RangeError(`attempt must be a non-negative integer, got ${describeValue(o.attempt)}`);
     }
     const kind = o.messageType ?? 'as_msg';
