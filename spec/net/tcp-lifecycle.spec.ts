@@ -1,5 +1,5 @@
 import { Socket } from 'node:net';
-import { firstValueFrom, take } from 'rxjs';
+import { firstValueFrom, take, type Observable } from 'rxjs';
 import { AerospikeError } from '../../lib/errors';
 import type { TcpConnection } from '../../lib/net/tcp-connection';
 import type { Connection } from '../../lib/node-transport';
@@ -39,7 +39,7 @@ describe('TcpTransport connection lifecycle', () => {
   /** Every operation kind on `conn`, each subscribed once; all must fail at once with network_error. */
   async function expectDead(conn: Connection): Promise<void> {
     expect(conn.isOpen).toBeFalse();
-    const ops = [
+    const ops: Observable<unknown>[] = [
       h.transport.command$(conn, smallRequest(), 100),
       h.transport.commandStream$(conn, smallRequest(), 100),
       h.transport.stream$(conn, smallRequest(), 100),
@@ -138,6 +138,24 @@ describe('TcpTransport connection lifecycle', () => {
       expect(result.values).toEqual([record]);
     });
 
+    it('waits out a deadline above 2^31-1 ms without Node timer overflow (no 1 ms timer loop)', async () => {
+      const warnings: string[] = [];
+      const onWarning = (w: Error): void => void warnings.push(w.name);
+      process.on('warning', onWarning);
+      try {
+        const conn = await h.connect();
+        const intervals = spyOn(global, 'setInterval').and.callThrough();
+        const sub = h.transport.command$(conn, smallRequest(), 2 ** 32).subscribe({ error: fail });
+        await sleep(60);
+        sub.unsubscribe();
+        expect(intervals.calls.count()).toBeLessThanOrEqual(1);
+        await sleep(0);
+        expect(warnings).not.toContain('TimeoutOverflowWarning');
+      } finally {
+        process.off('warning', onWarning);
+      }
+    });
+
     it('times out a body read that stalls after its header', async () => {
       h.script = async (peer) => {
         await peer.readFrame();
@@ -188,7 +206,7 @@ describe('TcpTransport connection lifecycle', () => {
       };
       const conn = await h.connect({ nodeName: 'BB9' });
       const first = outcome(h.transport.command$(conn, smallRequest(), 500));
-      for (const second of [
+      for (const second of <Observable<unknown>[]>[
         h.transport.command$(conn, smallRequest(), 500),
         h.transport.commandStream$(conn, smallRequest(), 500),
         h.transport.stream$(conn, smallRequest(), 500),
@@ -282,6 +300,58 @@ describe('TcpTransport connection lifecycle', () => {
       await closedWithin(await h.peer());
       await sleep(10);
       await expectDead(conn);
+    });
+  });
+
+  describe('socket faults', () => {
+    it('errors with network_error (inDoubt) when the server resets the connection mid-reply', async () => {
+      h.script = async (peer) => {
+        await peer.readFrame();
+        peer.write(reply.subarray(0, 10));
+        await sleep(20);
+        peer.reset();
+      };
+      const conn = await h.connect();
+      const error = expectAerospikeError((await outcome(h.transport.command$(conn, smallRequest(), 500))).error, 'network_error');
+      expect(error.inDoubt).toBeTrue();
+      await expectDead(conn);
+    });
+
+    it('delivers a reply that the server sends just before closing', async () => {
+      h.script = async (peer) => {
+        await peer.readFrame();
+        peer.write(reply);
+        peer.end();
+      };
+      const conn = await h.connect();
+      const result = await outcome(h.transport.command$(conn, smallRequest(), 500));
+      expect(result.values).toEqual([record]);
+      expect(result.completed).toBeTrue();
+    });
+
+    it('bounds a request that does not drain by connectTimeoutMs (timeout, inDoubt)', async () => {
+      h.script = (peer) => void peer.socket.pause();
+      const conn = await h.connect({ connectTimeoutMs: 100 });
+      const huge = asMsgFrame(asMsgRecord({ fields: [{ type: 0, data: Buffer.alloc(32 * 1024 * 1024) }] }));
+      const started = Date.now();
+      const result = await outcome(h.transport.command$(conn, huge, 5000));
+      const error = expectAerospikeError(result.error, 'timeout', 'did not drain');
+      expect(error.inDoubt).toBeTrue();
+      expect(Date.now() - started).toBeLessThan(2000);
+      const peer = await h.peer();
+      peer.socket.resume();
+      expect(await closedWithin(peer)).toBeTrue();
+    });
+
+    it('reads the reply once a large request has drained', async () => {
+      const huge = asMsgFrame(asMsgRecord({ fields: [{ type: 0, data: Buffer.alloc(4 * 1024 * 1024, 1) }] }));
+      h.script = async (peer) => {
+        const req = await peer.readFrame();
+        peer.write(req !== undefined && req.equals(huge) ? reply : asMsgFrame(lastRecord(99)));
+      };
+      const conn = await h.connect();
+      const result = await outcome(h.transport.command$(conn, huge, 2000));
+      expect(result.values).toEqual([record]);
     });
   });
 
@@ -492,6 +562,33 @@ describe('TcpTransport connection lifecycle', () => {
         expect((error as Error).message).toContain('request');
       });
     }
+
+    it('throws TypeError naming the options when they are not an object (null included)', () => {
+      for (const call of [
+        () => h.transport.command$(conn, smallRequest(), 100, null as never),
+        () => h.transport.commandStream$(conn, smallRequest(), 100, 5 as never),
+        () => h.transport.stream$(conn, smallRequest(), 100, null as never),
+      ]) {
+        const error = thrownBy(call);
+        expect(error).toBeInstanceOf(TypeError);
+        expect((error as Error).message).toContain('options must be an object');
+      }
+    });
+
+    it('throws TypeError naming the option for a wrong type and RangeError for a wrong range', () => {
+      const typeCases = [{ useCompression: 1 }, { messageType: 'info' }, { attempt: '1' }];
+      for (const opts of typeCases) {
+        const error = thrownBy(() => h.transport.command$(conn, smallRequest(), 100, opts as never));
+        expect(error).withContext(JSON.stringify(opts)).toBeInstanceOf(TypeError);
+        expect((error as Error).message).toContain(Object.keys(opts)[0]!);
+      }
+      for (const attempt of [-1, 1.5]) {
+        const error = thrownBy(() => h.transport.command$(conn, smallRequest(), 100, { attempt }));
+        expect(error).toBeInstanceOf(RangeError);
+        expect((error as Error).message).toContain('attempt');
+      }
+      expect(thrownBy(() => h.transport.stream$(conn, smallRequest(), 100, { messageType: 'admin' } as never))).toBeInstanceOf(TypeError);
+    });
 
     it('throws TypeError for a connection not made by this kind of transport', () => {
       const error = thrownBy(() => h.transport.command$({ host: 'x', port: 1, nodeName: undefined, isOpen: true }, smallRequest(), 100));
