@@ -88,7 +88,9 @@ export class TcpTransport implements NodeTransport {
           error: (err: unknown) => {
             settled = true;
             const error = err instanceof AerospikeError ? err.withContext(config.label, false) : err;
-            if (conn !== undefined && error instanceof AerospikeError) conn.fail(error);
+            if (conn !== undefined) {
+              conn.fail(error instanceof AerospikeError ? error : new AerospikeError('connection_error', `connecting to ${config.address} failed`, { node: config.label, cause: err }));
+            }
             closeSpan(channels.connect, span, 0, error);
             subscriber.error(error);
           },
