@@ -141,8 +141,9 @@ export function resolveConnectConfig(host: unknown, port: unknown, opts: Connect
     auth,
     allowInsecureExternalAuth: allowInsecureExternal,
   };
-  // The config lives on every connection: keep the credentials out of JSON.stringify, for…in,
-  // object spreads and util.inspect (even with customInspect off) by making `auth` non-enumerable.
+  // The config lives on every connection: keep the credentials and the client key out of
+  // JSON.stringify, for…in, object spreads and util.inspect (even with customInspect off).
   Object.defineProperty(config, 'auth', { enumerable: false });
+  Object.defineProperty(config, 'tls', { enumerable: false });
   return Object.freeze(config);
 }

@@ -39,9 +39,14 @@ export function tlsSecureContext(tls: TlsOptions): SecureContext {
 
 /** node:tls options for a connect: SNI and name check follow Aerospike's tls-name rules (design §4). */
 export function tlsConnectionOptions(config: ConnectConfig): ConnectionOptions {
-  const { servername, ...rest } = config.tls ?? {};
-  const options: ConnectionOptions = { ...rest, host: config.host, port: config.port };
-  if (config.tlsContext !== undefined) options.secureContext = config.tlsContext;
+  const { servername, ...all } = config.tls ?? {};
+  // With the prebuilt context node:tls never reads the PEM options again; leaving them out also keeps
+  // the private key and passphrase off the socket (node:tls keeps its connect options on it).
+  const { key: _key, passphrase: _passphrase, pfx: _pfx, cert: _cert, ca: _ca, crl: _crl, ...rest } = all;
+  const options: ConnectionOptions =
+    config.tlsContext !== undefined ? { ...rest, secureContext: config.tlsContext } : { ...all };
+  options.host = config.host;
+  options.port = config.port;
   // A caller's own checkServerIdentity (e.g. certificate pinning) keeps running, against the tls-name.
   const check = rest.checkServerIdentity ?? checkServerIdentity;
   if (servername === null) {

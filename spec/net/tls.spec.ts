@@ -1,4 +1,5 @@
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { inspect } from 'node:util';
 import { firstValueFrom, lastValueFrom, toArray, type Observable } from 'rxjs';
 import { AerospikeError } from '../../lib/errors';
 import { tlsConnectionOptions } from '../../lib/net/open-socket';
@@ -255,6 +256,16 @@ describe('TLS over the loopback TLS server', () => {
       transport.close(conn);
     });
 
+    it('keeps the client key out of util.inspect of the connection, even with customInspect off', async () => {
+      const server = await tlsServer(answerEach(LAST), true);
+      const conn = await open(server, { tls: { ...clientCert, servername: TLS_NAME } });
+      const keyBody = tlsFixtures.clientKey.split('\n')[1]!;
+      for (const text of [inspect(conn), inspect(conn, { customInspect: false, depth: Infinity }), JSON.stringify(conn)]) {
+        expect(text.includes(keyBody)).withContext(text.slice(0, 200)).toBeFalse();
+      }
+      transport.close(conn);
+    });
+
     it('fails with connection_error without a client certificate under TLS 1.2 (the alert is part of the handshake)', async () => {
       const server = await tlsServer(answerEach(LAST), true);
       const { values, error } = await connect(server, { tls: { ...trusted, maxVersion: 'TLSv1.2' } });
@@ -277,6 +288,14 @@ describe('TLS over the loopback TLS server', () => {
       expect(asError(first.error).code).toBe('network_error');
       expect(asError(first.error).message).toMatch(/certificate required/);
       expect(values[0]!.isOpen).toBeFalse();
+    });
+
+    it('under TLS 1.3 a connect-time login meets the alert instead: connect$ fails with network_error', async () => {
+      const server = await tlsServer(answerEach(LOGIN_OK), true);
+      const { values, error } = await connect(server, { user: 'admin', password: 'admin', tls: { ...trusted, minVersion: 'TLSv1.3' } });
+      expect(values).toEqual([]);
+      expect(asError(error).code).toBe('network_error');
+      expect(asError(error).message).toMatch(/tlsv13 alert certificate required \(ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED, TLS alert 116\)/);
     });
   });
 
