@@ -306,6 +306,35 @@ describe('authentication over the loopback admin-protocol server', () => {
       expect(await closedWithin(await s.server.peer(0), 1000)).toBeTrue();
     });
 
+    it('runs each login round trip in an aerospike:info:rpc span [login]; the connect span ends with the refusal', async () => {
+      const events: string[] = [];
+      const on = (name: string) => (ctx: unknown) => {
+        const c = ctx as { commands?: readonly string[]; error?: AerospikeError };
+        events.push(`${name}${c.commands ? `[${c.commands.join()}]` : ''}${c.error ? ` ${c.error.code}` : ''}`);
+      };
+      const rpc = { start: on('rpc:start'), end: () => undefined, asyncStart: () => undefined, asyncEnd: on('rpc:end'), error: on('rpc:error') };
+      const conn = { start: on('connect:start'), end: () => undefined, asyncStart: () => undefined, asyncEnd: on('connect:end'), error: on('connect:error') };
+      channels.infoRpc.subscribe(rpc);
+      channels.connect.subscribe(conn);
+      try {
+        const s = await serve([{ expect: V5_AUTHENTICATE, reply: V5_REPLY_EXPIRED_SESSION }, { expect: V5_INTERNAL, reply: refusal(65) }, {}]);
+        expect(describeError((await connect(s, { ...ADMIN, sessionToken: TOKEN })).error).code).toBe('invalid_credential');
+      } finally {
+        channels.infoRpc.unsubscribe(rpc);
+        channels.connect.unsubscribe(conn);
+      }
+      // (whether a refused round trip's own rpc span carries the refusal as `error` is not pinned here)
+      expect(events.filter((e) => !e.startsWith('rpc:error')).map((e) => e.replace(/^(rpc:end\[login\]).*/, '$1'))).toEqual([
+        'connect:start',
+        'rpc:start[login]',
+        'rpc:end[login]',
+        'rpc:start[login]',
+        'rpc:end[login]',
+        'connect:error invalid_credential',
+        'connect:end invalid_credential',
+      ]);
+    });
+
     it('closes the socket when unsubscribed while the login reply is pending', async () => {
       const s = await serve([{ expect: V5_INTERNAL }, {}]);
       const sub = transport.connect$(s.server.host, s.server.port, ADMIN).subscribe({ error: fail });
