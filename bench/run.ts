@@ -1,0 +1,237 @@
+// npm run bench: the transport against a raw node:net baseline measured in the same run, several
+// rounds, medians. The server runs in its own process (the simulated node, or a real node when
+// AEROSPIKE_HOST/AEROSPIKE_PORT are set) and so does every scenario, so each peak RSS is its own.
+//
+// Why compile first: ts-node (even transpile-only) keeps the TypeScript compiler loaded in every
+// process, which adds tens of MB to each peak RSS and seconds to each start, while the emitted
+// code is the same. So this script (run under ts-node) compiles lib/ and bench/ with tsc to a
+// temp dir once, and forks plain node on the output. BENCH_RUNTIME=ts-node skips that, to compare.
+//
+// Env: BENCH_ROUNDS (5), BENCH_WARMUP_MS (300), BENCH_MEASURE_MS (1000), BENCH_ONLY (comma list of
+// groups: get,conn64,pipe,scan50,scan2000,frames1g), BENCH_CPU_PROF (dir: --cpu-prof every scenario).
+
+import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ScenarioResult } from './scenario';
+
+const ROOT = resolve(__dirname, '..');
+const env = process.env;
+const ROUNDS = Number(env['BENCH_ROUNDS'] ?? 5);
+const WARMUP_MS = Number(env['BENCH_WARMUP_MS'] ?? 300);
+const MEASURE_MS = Number(env['BENCH_MEASURE_MS'] ?? 1000);
+const TS_NODE = env['BENCH_RUNTIME'] === 'ts-node';
+const CPU_PROF = env['BENCH_CPU_PROF'];
+const REAL_HOST = env['AEROSPIKE_HOST'];
+const VERBOSE = env['BENCH_VERBOSE'] === '1';
+// On this 2-core box the server and the client each get a core of their own (BENCH_PIN=0: no
+// pinning), so the scheduler cannot stack them on one core for some runs and not others.
+const PIN = env['BENCH_PIN'] !== '0' && REAL_HOST === undefined && existsSync('/usr/bin/taskset');
+
+interface Group {
+  readonly id: string;
+  readonly title: string;
+  readonly unit: 'ops' | 'MB';
+  /** The baseline scenario first; each other scenario is reported as a ratio to it. */
+  readonly scenarios: readonly string[];
+  /** Extra ratios: [scenario, against, label]. */
+  readonly extraRatios?: ReadonlyArray<readonly [string, string, string]>;
+  readonly targets?: Readonly<Record<string, number>>;
+}
+
+const GROUPS: readonly Group[] = [
+  { id: 'get', title: 'get, sequential, 1 conn', unit: 'ops', scenarios: ['get-seq-raw', 'get-seq-rx'], targets: { 'get-seq-rx': 0.95 } },
+  { id: 'conn64', title: 'get, 64 in flight, 64 conns', unit: 'ops', scenarios: ['get-64conn-raw', 'get-64conn-rx'], targets: { 'get-64conn-rx': 0.9 } },
+  {
+    id: 'pipe',
+    title: 'get, 64 pipelined, 1 conn',
+    unit: 'ops',
+    scenarios: ['get-pipe64-raw', 'get-pipe64-rx'],
+    extraRatios: [['get-pipe64-rx', 'get-seq-rx', 'command$ sequential (target ≥ 3)']],
+  },
+  { id: 'scan50', title: 'scan 50 × 32 KiB', unit: 'MB', scenarios: ['scan50-raw', 'scan50-stream', 'scan50-cmdstream'], targets: { 'scan50-stream': 0.9 } },
+  {
+    id: 'scan2000',
+    title: 'scan 2000 × 32 KiB',
+    unit: 'MB',
+    scenarios: ['scan2000-raw', 'scan2000-stream', 'scan2000-cmdstream'],
+    targets: { 'scan2000-stream': 0.9 },
+  },
+];
+
+const LABELS: Readonly<Record<string, string>> = {
+  raw: 'raw node:net',
+  rx: 'command$',
+  stream: 'stream$',
+  cmdstream: 'commandStream$',
+};
+
+function label(name: string): string {
+  return LABELS[name.slice(name.lastIndexOf('-') + 1)] ?? name;
+}
+
+function compile(): string {
+  const outDir = mkdtempSync(join(tmpdir(), 'aerospike-rx-bench-'));
+  const config = join(outDir, 'tsconfig.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      extends: join(ROOT, 'tsconfig.json'),
+      compilerOptions: { outDir, rootDir: ROOT, noEmit: false, sourceMap: false, declaration: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
+      include: [join(ROOT, 'lib/**/*.ts'), join(ROOT, 'bench/**/*.ts')],
+    }),
+  );
+  const started = Date.now();
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', config], { stdio: 'inherit' });
+  if (tsc.status !== 0) console.warn('tsc reported errors; running what it emitted');
+  console.log(`compiled lib/ and bench/ to ${outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return outDir;
+}
+
+function start(outDir: string | undefined, file: string, args: string[], execArgv: string[] = [], cpu?: number): ChildProcess {
+  const path = outDir === undefined ? join(ROOT, 'bench', `${file}.ts`) : join(outDir, 'bench', `${file}.js`);
+  const runtime = outDir === undefined ? ['-r', 'ts-node/register/transpile-only'] : [];
+  const options = { env: { ...env, NODE_PATH: join(ROOT, 'node_modules'), TS_NODE_PROJECT: join(ROOT, 'tsconfig.json') }, cwd: ROOT };
+  if (PIN && cpu !== undefined) {
+    const argv = ['-c', String(cpu), process.execPath, ...runtime, ...execArgv, path, ...args];
+    return spawn('/usr/bin/taskset', argv, { ...options, stdio: ['inherit', 'inherit', 'inherit', 'ipc'] });
+  }
+  return fork(path, args, { ...options, execArgv: [...runtime, ...execArgv] });
+}
+
+function firstMessage<T>(child: ChildProcess, what: string): Promise<T> {
+  return new Promise((resolvePromise, reject) => {
+    child.once('message', (m) => resolvePromise(m as T));
+    child.once('exit', (code) => reject(new Error(`${what} exited with code ${code} before reporting`)));
+  });
+}
+
+async function runScenario(outDir: string | undefined, name: string, host: string, port: number, measureMs = MEASURE_MS): Promise<ScenarioResult> {
+  const execArgv = name === 'frames-1g' ? ['--expose-gc'] : [];
+  if (CPU_PROF !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
+  const child = start(outDir, 'scenario', [name, host, String(port), String(WARMUP_MS), String(measureMs)], execArgv, 0);
+  const result = await firstMessage<ScenarioResult>(child, name);
+  await new Promise((r) => (child.exitCode !== null ? r(undefined) : child.once('exit', r)));
+  return result;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+const throughput = (r: ScenarioResult, unit: 'ops' | 'MB'): number => (unit === 'ops' ? r.ops : r.bytes / 1e6) / r.seconds;
+
+function fmt(n: number, digits = 0): string {
+  return Number.isFinite(n) ? n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }) : '—';
+}
+
+function ms(n: number): string {
+  if (!Number.isFinite(n)) return '—';
+  return n < 1 ? `${(n * 1000).toFixed(0)} µs` : `${n.toFixed(n < 10 ? 2 : 0)} ms`;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const only = env['BENCH_ONLY']?.split(',');
+  const wanted = (id: string) => only === undefined || only.includes(id);
+  const outDir = TS_NODE ? undefined : compile();
+  let host = '127.0.0.1';
+  let port: number;
+  let server: ChildProcess | undefined;
+  if (REAL_HOST !== undefined) {
+    host = REAL_HOST;
+    port = Number(env['AEROSPIKE_PORT'] ?? 3000);
+    console.log(`real node ${host}:${port}: seeding the bench sets`);
+    const seeding = start(outDir, 'seed-node', [host, String(port)]);
+    const code = await new Promise((r) => seeding.once('exit', r));
+    if (code !== 0) throw new Error('seeding the real node failed');
+  } else {
+    server = start(outDir, 'server', [], [], 1);
+    port = (await firstMessage<{ port: number }>(server, 'server')).port;
+  }
+
+  const groups = GROUPS.filter((g) => wanted(g.id) || (g.id === 'get' && wanted('pipe')));
+  const order = groups.flatMap((g) => g.scenarios);
+  const results = new Map<string, ScenarioResult[]>(order.map((n) => [n, []]));
+  // A discarded pass over the baselines first, so the server's JIT warm-up is not charged to round 1's first side.
+  for (const group of groups) await runScenario(outDir, group.scenarios[0]!, host, port, 200);
+  for (let round = 0; round < ROUNDS; round++) {
+    // alternate the order so drift over a round does not always favour the same side
+    for (const name of round % 2 === 0 ? order : [...order].reverse()) {
+      const result = await runScenario(outDir, name, host, port);
+      results.get(name)!.push(result);
+      if (VERBOSE) console.log(`  ${name}: ${fmt(result.ops / result.seconds)} ops/s, ${fmt(result.bytes / 1e6 / result.seconds)} MB/s, p50 ${ms(result.p50Ms)}`);
+    }
+    process.stdout.write(`round ${round + 1}/${ROUNDS} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
+  }
+
+  let big: ScenarioResult | undefined;
+  if (wanted('frames1g') && REAL_HOST === undefined) big = await runScenario(outDir, 'frames-1g', host, port);
+  server?.disconnect();
+  if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
+
+  const rows: string[][] = [['scenario', 'side', 'throughput', 'frames/s', 'p50', 'p99', 'ratio', 'ratio to', 'client CPU', 'peak RSS']];
+  const verdicts: string[] = [];
+  for (const group of groups) {
+    const base = group.scenarios[0]!;
+    for (const name of group.scenarios) {
+      const rs = results.get(name)!;
+      const tput = median(rs.map((r) => throughput(r, group.unit)));
+      const framesPerS = group.unit === 'MB' && !name.endsWith('cmdstream') ? fmt(median(rs.map((r) => r.frames / r.seconds))) : '';
+      const perRound = (against: string) => median(rs.map((r, i) => throughput(r, group.unit) / throughput(results.get(against)![i]!, group.unit)));
+      const cpu = median(rs.map((r) => r.windowCpuMicros / (group.unit === 'ops' ? r.ops : r.bytes / 1e6)));
+      const ratio = name === base ? '1.00' : perRound(base).toFixed(2);
+      rows.push([
+        name === base ? group.title : '',
+        label(name),
+        `${fmt(tput, group.unit === 'MB' ? 0 : 0)} ${group.unit === 'ops' ? 'ops/s' : 'MB/s'}`,
+        framesPerS,
+        ms(median(rs.map((r) => r.p50Ms))),
+        ms(median(rs.map((r) => r.p99Ms))),
+        ratio,
+        name === base ? '' : 'raw',
+        `${cpu.toFixed(1)} µs/${group.unit === 'ops' ? 'op' : 'MB'}`,
+        `${fmt(median(rs.map((r) => r.maxRssMB)))} MB`,
+      ]);
+      const target = group.targets?.[name];
+      if (target !== undefined) verdicts.push(`${label(name)} ${group.title}: ${perRound(base).toFixed(2)}× raw (target ≥ ${target}) ${perRound(base) >= target ? 'MET' : 'NOT MET'}`);
+      for (const [scenario, against, text] of group.extraRatios ?? []) {
+        if (scenario !== name || !results.has(against)) continue;
+        rows.push(['', '', '', '', '', '', perRound(against).toFixed(2), text, '', '']);
+        verdicts.push(`${label(name)} ${group.title}: ${perRound(against).toFixed(2)}× ${text} ${perRound(against) >= 3 ? 'MET' : 'NOT MET'}`);
+      }
+    }
+  }
+  if (big !== undefined) {
+    const growth = big.maxRssMB - big.baseRssMB!;
+    rows.push([
+      `frames(), ${fmt(big.bytes / 2 ** 30, 2)} GiB, 1 ms/frame`,
+      'frames()',
+      `${fmt(big.bytes / 1e6 / big.seconds)} MB/s`,
+      fmt(big.frames / big.seconds),
+      '',
+      '',
+      '',
+      '',
+      `${(big.windowCpuMicros / (big.bytes / 1e6)).toFixed(1)} µs/MB`,
+      `${fmt(big.maxRssMB)} MB (+${fmt(growth, 1)})`,
+    ]);
+    verdicts.push(`frames() backpressure: RSS growth ${growth.toFixed(1)} MB over ${fmt(big.bytes / 2 ** 30, 2)} GiB (target < 64 MB) ${growth < 64 ? 'MET' : 'NOT MET'}`);
+  }
+
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  const line = (r: string[]) => r.map((cell, c) => (c >= 2 && c <= 6 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ');
+  console.log(`\n${REAL_HOST ?? 'simulated node'}, ${ROUNDS} rounds × ${MEASURE_MS} ms (+${WARMUP_MS} ms warm-up), medians; ratios are medians of per-round ratios`);
+  console.log(line(rows[0]!));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows.slice(1)) console.log(line(r));
+  console.log(`\n${verdicts.join('\n')}\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
