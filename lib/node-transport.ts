@@ -33,7 +33,7 @@ export interface LoginOptions {
   readonly password?: string;
   readonly authMode?: AuthMode;
   readonly sessionToken?: Uint8Array;
-  /** Deadline of the login reply read; defaults to connectTimeoutMs (connect) or infoTimeoutMs (login$). */
+  /** Deadline of the login reply read; defaults to the connection's loginTimeoutMs, itself defaulting to connectTimeoutMs. */
   readonly loginTimeoutMs?: number;
 }
 

@@ -77,7 +77,8 @@ export function checkLoginOptions(opts: LoginOptions, hasTls: boolean, allowInse
     return undefined;
   }
   if (password === undefined && sessionToken === undefined) throw new TypeError(`user ${JSON.stringify(user)} needs a password or a sessionToken`);
-  if (mode === 'external' && !hasTls && !allowInsecureExternal) {
+  // Only a password LOGIN carries the clear password; AUTHENTICATE with a token alone does not.
+  if (mode === 'external' && password !== undefined && !hasTls && !allowInsecureExternal) {
     throw new TypeError("authMode 'external' sends the clear password: it requires the tls option (or allowInsecureExternalAuth: true)");
   }
   return loginFields(opts, mode);

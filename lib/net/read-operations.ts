@@ -75,8 +75,13 @@ abstract class BaseRead<T> implements ReadOperation {
 
   onEnd(): void {
     this.ended = true;
-    if (this.span !== undefined) closeSpan(this.span.channel, this.span.context, this.bytes);
+    if (this.span !== undefined) closeSpan(this.span.channel, this.span.context, this.bytes, this.spanError());
     this.emit();
+  }
+
+  /** An error to record on the span although the operation itself succeeded (a refused login). */
+  protected spanError(): unknown {
+    return undefined;
   }
 
   onError(error: AerospikeError): void {
@@ -101,8 +106,13 @@ export class SingleReplyRead<T> extends BaseRead<T> {
     subscriber: Subscriber<T>,
     ctx: ReadContext,
     private readonly decode: (body: Buffer) => T,
+    private readonly failureOf?: (value: T) => unknown,
   ) {
     super(subscriber, ctx);
+  }
+
+  protected override spanError(): unknown {
+    return this.failureOf?.(this.value as T);
   }
 
   onFrame(frame: Frame): boolean {

@@ -59,13 +59,13 @@ export class TcpTransport implements NodeTransport {
 
   connect$(host: string, port: number, opts?: ConnectOptions): Observable<Connection> {
     const config = resolveConnectConfig(host, port, opts);
-    if (config.tls?.rejectUnauthorized === false && !this.warnedInsecureTls) {
-      this.warnedInsecureTls = true;
-      process.emitWarning(`TLS certificate verification is disabled (tls.rejectUnauthorized: false) for ${config.address}`, {
-        code: 'AEROSPIKE_TLS_INSECURE',
-      });
-    }
     return new Observable<Connection>((subscriber) => {
+      if (config.tls?.rejectUnauthorized === false && !this.warnedInsecureTls) {
+        this.warnedInsecureTls = true;
+        process.emitWarning(`TLS certificate verification is disabled (tls.rejectUnauthorized: false) for ${config.address}`, {
+          code: 'AEROSPIKE_TLS_INSECURE',
+        });
+      }
       const span = openSpan(channels.connect, () => ({ nodeName: config.nodeName, address: config.address }));
       let conn: TcpConnection | undefined;
       let settled = false;
@@ -148,7 +148,8 @@ export class TcpTransport implements NodeTransport {
     const tcp = this.own(conn);
     if (opts === null || typeof opts !== 'object') throw new TypeError(`login options must be an object, got ${describeValue(opts)}`);
     const checked = checkLoginOptions(opts, tcp.config.tls !== undefined, tcp.config.allowInsecureExternalAuth, true)!;
-    const timeoutMs = checked.loginTimeoutMs ?? tcp.config.infoTimeoutMs;
+    // design §3: loginTimeoutMs bounds the login reply; the connection's (default connectTimeoutMs) applies otherwise
+    const timeoutMs = checked.loginTimeoutMs ?? tcp.config.loginTimeoutMs;
     return singleLogin$(checked, (request) => this.loginRoundTrip$(tcp, request, timeoutMs)).pipe(
       map((outcome) => {
         if ('reply' in outcome) return outcome.reply;
@@ -166,7 +167,7 @@ export class TcpTransport implements NodeTransport {
   /** One admin round trip whose refusal (a result code) comes back as a value, not an error. */
   private loginRoundTrip$(conn: TcpConnection, request: Buffer, timeoutMs: number): Observable<LoginOutcome> {
     const spec: RunSpec = { kind: 'admin', deadlineMs: timeoutMs, compress: false, attempt: 0, pipelinable: false, rpcCommands: ['login'] };
-    return this.run$<LoginOutcome>(conn, request, spec, (sub, ctx) => new SingleReplyRead(sub, ctx, decodeLoginOutcome));
+    return this.run$<LoginOutcome>(conn, request, spec, (sub, ctx) => new SingleReplyRead(sub, ctx, decodeLoginOutcome, refusalOf));
   }
 
   private own(conn: Connection): TcpConnection {
@@ -241,6 +242,11 @@ export class TcpTransport implements NodeTransport {
       };
     });
   }
+}
+
+/** A refused login is a value for the fallback logic, but an error on its telemetry span. */
+function refusalOf(outcome: LoginOutcome): unknown {
+  return 'refused' in outcome ? outcome.refused : undefined;
 }
 
 function decodeLoginOutcome(body: Buffer): LoginOutcome {

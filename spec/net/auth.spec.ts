@@ -466,9 +466,9 @@ describe('authentication over the loopback admin-protocol server', () => {
       expect(await closedWithin(await s.server.peer(0), 1000)).toBeTrue();
     });
 
-    it('bounds the reply read by infoTimeoutMs when loginTimeoutMs is not given', async () => {
+    it("bounds the reply read by the connection's loginTimeoutMs when login$ is not given one", async () => {
       const started = Date.now();
-      const { error } = await loginOn([{ expect: V5_INTERNAL }, {}], ADMIN, { connectTimeoutMs: 5000, infoTimeoutMs: 80 });
+      const { error } = await loginOn([{ expect: V5_INTERNAL }, {}], ADMIN, { connectTimeoutMs: 5000, loginTimeoutMs: 80 });
       expect(describeError(error).code).toBe('timeout');
       expect(Date.now() - started).toBeLessThan(2000);
     });
@@ -493,6 +493,26 @@ describe('authentication over the loopback admin-protocol server', () => {
       expect(starts).toEqual([jasmine.objectContaining({ nodeName: 'n7', commands: ['login'] })]);
       expect(ends).toEqual([jasmine.objectContaining({ nodeName: 'n7', commands: ['login'], bytes: V5_REPLY_TOKEN_TTL.length - 8 })]);
     });
+
+    it('ends the login span with the error when the server refuses the login', async () => {
+      const errors: unknown[] = [];
+      const handlers = {
+        start: () => undefined,
+        end: () => undefined,
+        asyncStart: () => undefined,
+        asyncEnd: () => undefined,
+        error: (ctx: unknown) => errors.push((ctx as { error: unknown }).error),
+      };
+      channels.infoRpc.subscribe(handlers);
+      try {
+        const rejected = Buffer.from('02020000000000100041000000000000000000000000000000', 'hex').subarray(0, 24);
+        const { error } = await loginOn([{ expect: V5_INTERNAL, reply: rejected }], ADMIN);
+        expect(describeError(error).code).toBe('invalid_credential');
+      } finally {
+        channels.infoRpc.unsubscribe(handlers);
+      }
+      expect(errors.map((e) => (e as { code: string }).code)).toEqual(['invalid_credential']);
+    });
   });
 
   describe('call-time TypeErrors (nothing is subscribed or sent)', () => {
@@ -512,6 +532,10 @@ describe('authentication over the loopback admin-protocol server', () => {
         expect(() => transport.connect$('127.0.0.1', 1, opts)).toThrowMatching((e: unknown) => (e instanceof TypeError || e instanceof RangeError) && message.test((e as Error).message));
       });
     }
+
+    it('connect$ accepts external auth with a token but no password without tls (no clear password is sent)', () => {
+      expect(() => transport.connect$('127.0.0.1', 1, { user: 'u', sessionToken: TOKEN, authMode: 'external' })).not.toThrow();
+    });
 
     it('connect$ accepts external auth without tls when allowInsecureExternalAuth is true', () => {
       expect(() => transport.connect$('127.0.0.1', 1, { user: 'u', password: 'pw', authMode: 'external', allowInsecureExternalAuth: true })).not.toThrow();
