@@ -27,7 +27,6 @@ export interface ConnectConfig {
   readonly tls: TlsOptions | undefined;
   /** Built from `tls` once, at call time (a bad key or PEM is a TypeError then). */
   readonly tlsContext: SecureContext | undefined;
-  readonly auth: LoginOptions | undefined;
   readonly allowInsecureExternalAuth: boolean;
 }
 
@@ -139,12 +138,20 @@ export function resolveConnectConfig(host: unknown, port: unknown, opts: Connect
     pipeline: checkBoolean('pipeline', o.pipeline, false),
     tls: o.tls,
     tlsContext,
-    auth,
     allowInsecureExternalAuth: allowInsecureExternal,
   };
-  // The config lives on every connection: keep the credentials and the client key out of
-  // JSON.stringify, for…in, object spreads and util.inspect (even with customInspect off).
-  Object.defineProperty(config, 'auth', { enumerable: false });
-  Object.defineProperty(config, 'tls', { enumerable: false });
+  // The config lives on every connection: keep the client key out of JSON.stringify, for…in,
+  // object spreads and util.inspect (a getter is printed as [Getter], even with showHidden).
+  Object.defineProperty(config, 'tls', { get: () => o.tls, enumerable: false });
+  // The credentials are not on the config at all: util.inspect with showHidden prints
+  // non-enumerable data properties, so a hidden `auth` still showed the password.
+  if (auth !== undefined) credentials.set(config, auth);
   return Object.freeze(config);
+}
+
+const credentials = new WeakMap<ConnectConfig, LoginOptions>();
+
+/** The connect-time login options of `config`, kept off the object itself. */
+export function connectCredentials(config: ConnectConfig): LoginOptions | undefined {
+  return credentials.get(config);
 }

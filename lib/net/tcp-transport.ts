@@ -23,7 +23,7 @@ import { encodeInfoRequest, parseInfoReply } from '../protocol/info';
 import { decodeLoginReply } from '../protocol/login';
 import { decodeProtoHeader } from '../protocol/proto-header';
 import { cancelSpan, channels, closeSpan, openSpan, type SpanContext } from '../telemetry';
-import { checkLoginOptions, checkTimeout, describeValue, resolveConnectConfig } from './connect-config';
+import { checkLoginOptions, checkTimeout, connectCredentials, describeValue, resolveConnectConfig } from './connect-config';
 import { connectLogin$, singleLogin$, type LoginOutcome } from './login-flow';
 import { backpressuredFrames, type BackpressureLimits } from './frame-iterable';
 import { defaultSocketFactory, openSocket$, type SocketFactory } from './open-socket';
@@ -74,8 +74,9 @@ export class TcpTransport implements NodeTransport {
           mergeMap((socket) => {
             conn = new TcpConnection(socket, config, this.scheduler);
             const opened = conn;
-            if (config.auth === undefined) return of(opened);
-            return connectLogin$(config.auth, (request) => this.loginRoundTrip$(opened, request, config.loginTimeoutMs)).pipe(map(() => opened));
+            const auth = connectCredentials(config);
+            if (auth === undefined) return of(opened);
+            return connectLogin$(auth, (request) => this.loginRoundTrip$(opened, request, config.loginTimeoutMs)).pipe(map(() => opened));
           }),
         )
         .subscribe({
