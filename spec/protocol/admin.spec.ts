@@ -1,6 +1,6 @@
-import { AerospikeError } from '../../lib/errors';
 import { decodeAdminHeader, findAdminTerminal, walkAdminRecords, type AdminRecordSpan } from '../../lib/protocol/admin';
 import { hex } from './captures';
+import { expectParseError } from '../helpers/expect-parse-error';
 
 /** A 16-byte admin header followed by `fields` (each given as id + data). */
 function adminRecord(resultCode: number, command = 9, fields: [number, string][] = []): Buffer {
@@ -26,17 +26,6 @@ function spans(body: Buffer): AdminRecordSpan[] {
   return seen;
 }
 
-function expectParseError(fn: () => unknown, fragment: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(AerospikeError);
-  expect((caught as AerospikeError).code).toBe('parse_error');
-  expect((caught as AerospikeError).message).toContain(fragment);
-}
 
 describe('admin header', () => {
   it('decodes scheme, result code, command and field count', () => {

@@ -1,7 +1,7 @@
-import { AerospikeError } from '../../lib/errors';
 import { decodeAsMsgHeader, findAsMsgLast, walkAsMsgRecords, type AsMsgRecordSpan } from '../../lib/protocol/as-msg';
 import { FrameDecoder, type Frame } from '../../lib/protocol/frame-decoder';
 import { capturedStream, hex } from './captures';
+import { expectParseError } from '../helpers/expect-parse-error';
 
 /** A 22-byte record header; fields and ops are appended by the caller. */
 function record(opts: { info3?: number; resultCode?: number; fields?: number; ops?: number } = {}): Buffer {
@@ -37,17 +37,6 @@ function framesOf(name: string): Frame[] {
   return frames;
 }
 
-function expectParseError(fn: () => unknown, fragment: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(AerospikeError);
-  expect((caught as AerospikeError).code).toBe('parse_error');
-  expect((caught as AerospikeError).message).toContain(fragment);
-}
 
 describe('AS_MSG header', () => {
   it('decodes every field of the 22-byte header', () => {

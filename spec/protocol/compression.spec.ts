@@ -1,12 +1,12 @@
 // the module object itself (not an import-star copy), so spies see the library's calls
 import zlib = require('node:zlib');
-import { AerospikeError } from '../../lib/errors';
 import { findAsMsgLast, walkAsMsgRecords } from '../../lib/protocol/as-msg';
 import { compressFrame, inflateCompressedBody, maybeCompressFrame } from '../../lib/protocol/compression';
 import { DEFAULT_MAX_FRAME_BYTES } from '../../lib/protocol/constants';
 import { FrameDecoder, type Frame } from '../../lib/protocol/frame-decoder';
 import { encodeFrame } from '../../lib/protocol/proto-header';
 import { capturedStream, hex } from './captures';
+import { expectParseError } from '../helpers/expect-parse-error';
 
 /** V6: the 91-byte envelope CPython's zlib produced for the 285-byte compressed-PUT frame. */
 const V6_ENVELOPE = hex(`
@@ -45,17 +45,6 @@ function envelopeBody(declared: number, stream: Buffer): Buffer {
   return Buffer.concat([prefix, stream]);
 }
 
-function expectParseError(fn: () => unknown, ...fragments: string[]): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(AerospikeError);
-  expect((caught as AerospikeError).code).toBe('parse_error');
-  for (const fragment of fragments) expect((caught as AerospikeError).message).toContain(fragment);
-}
 
 describe('compression', () => {
   it('inflates the V6 envelope to the 285-byte plain frame', () => {

@@ -1,7 +1,7 @@
-import { AerospikeError } from '../../lib/errors';
 import { FrameDecoder, type Frame } from '../../lib/protocol/frame-decoder';
 import { encodeProtoHeader } from '../../lib/protocol/proto-header';
 import { loadCapturedStreams, type CapturedStream } from './captures';
+import { expectParseError } from '../helpers/expect-parse-error';
 
 /** Streams at most this long are split at every byte offset; larger ones at sampled offsets. */
 const EVERY_SPLIT_LIMIT = 20_000;
@@ -46,19 +46,6 @@ function splitOffsets(stream: CapturedStream): number[] {
   return [...offsets].filter((o) => o >= 0 && o <= n).sort((a, b) => a - b);
 }
 
-function expectParseError(fn: () => unknown, ...fragments: string[]): AerospikeError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (err) {
-    caught = err;
-  }
-  expect(caught).toBeInstanceOf(AerospikeError);
-  const error = caught as AerospikeError;
-  expect(error.code).toBe('parse_error');
-  for (const fragment of fragments) expect(error.message).toContain(fragment);
-  return error;
-}
 
 describe('FrameDecoder', () => {
   const streams = loadCapturedStreams();
