@@ -1,5 +1,6 @@
 // Incremental proto-frame decoder: push arbitrary chunks, receive whole frames (header + body).
-// Checks version, known type and the declared length against a cap before allocating anything.
+// Checks version, known type and the declared length against a cap before allocating anything, and
+// reserves storage for a large frame as its bytes arrive, not from its declared length alone.
 // Pure: no sockets, no timers. After it throws, the stream is desynchronised and the decoder refuses more input.
 
 import { parseError } from '../errors';
@@ -23,12 +24,20 @@ export function makeFrame(bytes: Buffer): Frame {
   return { type: bytes[1]!, bytes, body: bytes.subarray(PROTO_HEADER_SIZE) };
 }
 
+/**
+ * A frame spanning chunks gets at most this much storage up front; beyond it, storage doubles as
+ * bytes arrive. A declared length alone (8 bytes from the peer) must not reserve up to maxFrameBytes.
+ */
+const EAGER_FRAME_BYTES = 1024 * 1024;
+
 export class FrameDecoder {
   readonly maxFrameBytes: number;
   private readonly header = Buffer.alloc(PROTO_HEADER_SIZE);
   private headerFill = 0;
-  /** The frame being assembled once its header is known and its body spans chunks. */
+  /** Storage of the frame being assembled once its header is known and its body spans chunks. */
   private pending: Buffer | null = null;
+  /** The whole size (header + body) of the frame being assembled. */
+  private pendingLength = 0;
   private pendingFill = 0;
   private failed: Error | null = null;
 
@@ -68,11 +77,12 @@ export class FrameDecoder {
     const end = data.length;
     while (offset < end) {
       if (this.pending !== null) {
-        const take = Math.min(end - offset, this.pending.length - this.pendingFill);
+        const take = Math.min(end - offset, this.pendingLength - this.pendingFill);
+        this.reserve(this.pendingFill + take);
         data.copy(this.pending, this.pendingFill, offset, offset + take);
         this.pendingFill += take;
         offset += take;
-        if (this.pendingFill === this.pending.length) {
+        if (this.pendingFill === this.pendingLength) {
           const bytes = this.pending;
           this.pending = null;
           this.pendingFill = 0;
@@ -91,8 +101,7 @@ export class FrameDecoder {
           onFrame(makeFrame(bytes));
           continue;
         }
-        this.pending = Buffer.allocUnsafe(PROTO_HEADER_SIZE + bodyLength);
-        this.pendingFill = 0;
+        this.startPending(PROTO_HEADER_SIZE + bodyLength);
         continue; // the copy loop above takes the header and the available body bytes
       }
 
@@ -103,15 +112,29 @@ export class FrameDecoder {
       if (this.headerFill < PROTO_HEADER_SIZE) return;
       this.headerFill = 0;
       bodyLength = this.checkHeader(this.header, 0);
-      const bytes = Buffer.allocUnsafe(PROTO_HEADER_SIZE + bodyLength);
-      this.header.copy(bytes, 0);
       if (bodyLength === 0) {
-        onFrame(makeFrame(bytes));
+        onFrame(makeFrame(Buffer.from(this.header)));
         continue;
       }
-      this.pending = bytes;
+      this.startPending(PROTO_HEADER_SIZE + bodyLength);
+      this.header.copy(this.pending!, 0);
       this.pendingFill = PROTO_HEADER_SIZE;
     }
+  }
+
+  private startPending(frameLength: number): void {
+    this.pendingLength = frameLength;
+    this.pendingFill = 0;
+    this.pending = Buffer.allocUnsafe(Math.min(frameLength, EAGER_FRAME_BYTES));
+  }
+
+  /** Grows the pending storage (doubling, never past the frame's size) to hold `needed` bytes. */
+  private reserve(needed: number): void {
+    const current = this.pending!;
+    if (needed <= current.length) return;
+    const grown = Buffer.allocUnsafe(Math.min(this.pendingLength, Math.max(needed, current.length * 2)));
+    current.copy(grown, 0, 0, this.pendingFill);
+    this.pending = grown;
   }
 
   private checkHeader(buf: Buffer, offset: number): number {
