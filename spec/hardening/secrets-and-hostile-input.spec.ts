@@ -8,7 +8,8 @@ import { firstValueFrom } from 'rxjs';
 import { AerospikeError } from '../../lib/errors';
 import { TcpTransport } from '../../lib/net/tcp-transport';
 import type { Connection, ConnectOptions, LoginReply } from '../../lib/node-transport';
-import { MessageType, PROTO_HEADER_SIZE } from '../../lib/protocol/constants';
+import { DEFAULT_MAX_FRAME_BYTES, MessageType, PROTO_HEADER_SIZE } from '../../lib/protocol/constants';
+import { FrameDecoder } from '../../lib/protocol/frame-decoder';
 import { hashPassword } from '../../lib/protocol/password-hash';
 import { encodeFrame } from '../../lib/protocol/proto-header';
 import { asMsgFrame, lastRecord } from '../../lib/testing/frame-builders';
@@ -216,6 +217,26 @@ describe('secrets and hostile input', () => {
       expect((error as AerospikeError).code).toBe('parse_error');
       expect((error as AerospikeError).message).toContain('above maxFrameBytes');
       expect(largest).toBeLessThan(64 * 1024);
+    });
+
+    it('a body declared at the cap (128 MiB) but not sent reserves at most 1 MiB, not the declared size', async () => {
+      declare = (ty) => header(ty, DEFAULT_MAX_FRAME_BYTES);
+      const { error, largest } = await underSpies(async (t, c) => (await outcome(t.command$(c, smallRequest(), 100))).error);
+      expect((error as AerospikeError).code).toBe('timeout');
+      expect(largest).withContext('largest Buffer allocation while 1 KiB of a 128 MiB body arrived').toBeLessThanOrEqual(2 ** 20);
+    });
+
+    it('a large frame still decodes byte for byte as its storage grows (3 MiB in 64 KiB chunks, and 1 byte then the rest)', () => {
+      const frame = encodeFrame(MessageType.AS_MSG, Buffer.from(Array.from({ length: 3 * 2 ** 20 + 17 }, (_, i) => (i * 31) & 0xff)));
+      for (const cuts of [Array.from({ length: Math.ceil(frame.length / 65536) }, (_, i) => i * 65536), [0, 1, 9, frame.length - 1]]) {
+        const decoder = new FrameDecoder();
+        const got: Buffer[] = [];
+        const bounds = [...cuts, frame.length];
+        for (let i = 0; i + 1 < bounds.length; i++) decoder.push(frame.subarray(bounds[i], bounds[i + 1]), (f) => got.push(Buffer.from(f.bytes)));
+        expect(got.length).toBe(1);
+        expect(got[0]!.equals(frame)).toBeTrue();
+        expect(decoder.buffered).toBe(0);
+      }
     });
 
     it('the same reply under the cap still works (the server is not the problem)', async () => {
