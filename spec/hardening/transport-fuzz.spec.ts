@@ -17,7 +17,7 @@ import { TcpTransport } from '../../lib/net/tcp-transport';
 import type { Connection } from '../../lib/node-transport';
 import { findAdminTerminal } from '../../lib/protocol/admin';
 import { findAsMsgLast } from '../../lib/protocol/as-msg';
-import { AdminField, Info3, MessageType, PROTO_HEADER_SIZE } from '../../lib/protocol/constants';
+import { AdminField, DEFAULT_MAX_FRAME_BYTES, Info3, MessageType, PROTO_HEADER_SIZE } from '../../lib/protocol/constants';
 import { encodeFrame } from '../../lib/protocol/proto-header';
 import {
   adminFrame,
@@ -43,12 +43,9 @@ const SEED = seedFromEnv(0x5eed_f022);
 const DEADLINE_MS = 250;
 /** How late past "last byte + deadline" a case may settle before it counts as a hang (event-loop lag). */
 const HANG_SLACK_MS = 1000;
-/**
- * 1 MiB, not the 128 MiB default: the decoder allocates a frame's whole declared body up front, so
- * 64 parallel cases declaring 128 MiB each make GC stall the event loop past the read deadlines.
- */
-const MAX_FRAME_BYTES = 2 ** 20;
-const CONNECT_OPTIONS = { infoTimeoutMs: DEADLINE_MS, loginTimeoutMs: DEADLINE_MS, maxFrameBytes: MAX_FRAME_BYTES } as const;
+/** The default cap: declared lengths at and just over it are among the mutations. */
+const MAX_FRAME_BYTES = DEFAULT_MAX_FRAME_BYTES;
+const CONNECT_OPTIONS = { infoTimeoutMs: DEADLINE_MS, loginTimeoutMs: DEADLINE_MS } as const;
 const PARALLEL = Number(process.env.FUZZ_PAR ?? 64);
 
 type OpKind = 'command' | 'commandAdmin' | 'commandStream' | 'commandStreamAdmin' | 'stream' | 'info' | 'login$';
