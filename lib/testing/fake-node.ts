@@ -88,7 +88,7 @@ export function infoKey(names: readonly string[]): string {
   return JSON.stringify(names);
 }
 
-/** The operation in flight on a handle; `abort` ends it from outside (close, disconnect). */
+/** An operation in flight on a handle; `abort` ends it from outside (close, disconnect, a pipelined failure). */
 export interface InFlight {
   readonly shape: Exclude<CallShape, 'connect'>;
   abort(error: AerospikeError, countsAsStreamClose: boolean): void;
@@ -99,11 +99,16 @@ export interface HandleState {
   /** `node` on errors: nodeName, else host:port. */
   readonly label: string;
   readonly infoTimeoutMs: number;
+  /** login$'s deadline when it is not given one: loginTimeoutMs at connect, else connectTimeoutMs. */
+  readonly loginTimeoutMs: number;
   readonly maxFrameBytes: number;
   closed: boolean;
   /** Why the handle is unusable, or null while it is open. */
   deadReason: string | null;
-  inFlight: InFlight | null;
+  /** Operations in flight, oldest first: at most one unless the handle pipelines command$. */
+  readonly inFlight: InFlight[];
+  /** Connected with `pipeline: true`. */
+  readonly pipeline: boolean;
 }
 
 /** The handle callers hold. Its state is private, so util.inspect shows only host, port and name. */

@@ -5,7 +5,7 @@
 import { Observable, map, take, takeWhile, throwError, timeout, type SchedulerLike, type Subscription } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { Connection } from '../node-transport';
-import { FakeConnection, type CallShape, type FakeCall, type HandleState } from './fake-node';
+import { FakeConnection, type CallShape, type FakeCall, type HandleState, type InFlight } from './fake-node';
 
 export type OpShape = Exclude<CallShape, 'connect'>;
 
@@ -28,7 +28,37 @@ export function killHandle(state: HandleState, reason: string): void {
   state.node.handles.delete(state);
 }
 
-/** A cold operation on `conn`; `plan` runs on subscribe, after the handle and busy checks passed. */
+/** Aborts every operation in flight on a handle (oldest first) with `error`. */
+export function abortAll(state: HandleState, error: AerospikeError, countsAsStreamClose: boolean): void {
+  for (const inFlight of [...state.inFlight]) inFlight.abort(error, countsAsStreamClose);
+}
+
+interface QueuedOp extends InFlight {
+  /** The reply arrived; it is delivered once every operation before it has been. */
+  deliver: (() => void) | undefined;
+}
+
+function remove(state: HandleState, entry: InFlight): boolean {
+  const index = state.inFlight.indexOf(entry);
+  if (index < 0) return false;
+  state.inFlight.splice(index, 1);
+  return true;
+}
+
+/** Delivers pipelined replies in call order: the head of the queue first, then whoever is ready behind it. */
+function flush(state: HandleState): void {
+  while (state.inFlight.length > 0) {
+    const head = state.inFlight[0] as QueuedOp;
+    if (head.deliver === undefined) return;
+    state.inFlight.shift();
+    head.deliver();
+  }
+}
+
+/**
+ * A cold operation on `conn`; `plan` runs on subscribe, after the handle and busy checks passed.
+ * On a handle connected with `pipeline: true`, command$ operations may queue up behind each other.
+ */
 export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: (state: HandleState) => OpPlan<T>): Observable<T> {
   return new Observable<T>((subscriber) => {
     const state = FakeConnection.stateOf(conn);
@@ -41,25 +71,29 @@ export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: 
       subscriber.error(new AerospikeError('network_error', state.deadReason, { node: state.label }));
       return;
     }
-    if (state.inFlight !== null) {
+    const op = plan(state);
+    const pipelined = state.pipeline && op.shape === 'command';
+    if (state.inFlight.length > 0 && !(pipelined && state.inFlight.every((f) => f.shape === 'command'))) {
       // never in doubt, and the operation in flight is left alone
-      const message = `connection to ${state.label} is busy with a ${state.inFlight.shape} operation`;
+      const message = `connection to ${state.label} is busy with a ${state.inFlight[0]!.shape} operation`;
       subscriber.error(new AerospikeError('connection_busy', message, { node: state.label }));
       return;
     }
 
-    const op = plan(state);
     let finished = false;
-    let ended = false;
     let inner: Subscription | undefined;
     const fail = (err: unknown, reason: string): void => {
       finished = true;
-      state.inFlight = null;
+      remove(state, entry);
       killHandle(state, reason);
-      subscriber.error(withContext(err, state.label, op.inDoubt));
+      const error = withContext(err, state.label, op.inDoubt);
+      subscriber.error(error);
+      // the socket is gone: every other pipelined operation fails with it
+      abortAll(state, error instanceof AerospikeError ? error : new AerospikeError('network_error', reason, { node: state.label }), false);
     };
-    state.inFlight = {
+    const entry: QueuedOp = {
       shape: op.shape,
+      deliver: undefined,
       abort: (error, countsAsStreamClose) => {
         if (finished) return;
         if (countsAsStreamClose && op.mode === 'stream') state.node.streamCloseCount++;
@@ -67,6 +101,7 @@ export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: 
         fail(error, state.deadReason ?? 'connection destroyed');
       },
     };
+    state.inFlight.push(entry);
     state.node.calls.push(op.call());
 
     const what = `${op.shape} read on ${state.label}`;
@@ -81,20 +116,23 @@ export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: 
       )
       .subscribe({
         next: ({ value, terminal }) => {
-          if (terminal) {
-            // free the handle before emitting, so the consumer may start the next operation at once
-            ended = true;
-            finished = true;
-            state.inFlight = null;
+          if (op.mode === 'stream' && !terminal) {
+            subscriber.next(value);
+            return;
           }
-          subscriber.next(value);
+          finished = true;
+          // the handle is freed before the value is emitted, so the consumer may start the next operation at once
+          entry.deliver = () => {
+            subscriber.next(value);
+            subscriber.complete();
+          };
+          flush(state);
         },
         error: (err: unknown) => {
           if (!finished) fail(err, 'connection destroyed after an error');
         },
         complete: () => {
-          if (ended) subscriber.complete();
-          else if (!finished) {
+          if (!finished) {
             const end = op.mode === 'stream' ? 'the terminal frame' : 'the reply';
             fail(new AerospikeError('network_error', `${state.label} closed the connection before ${end}`), 'connection closed by the node');
           }
@@ -103,12 +141,15 @@ export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: 
     if (finished) inner.unsubscribe();
 
     return () => {
-      if (!finished) {
-        // an early unsubscribe destroys the connection, as it destroys a real socket
+      if (remove(state, entry)) {
+        if (!finished && !pipelined) {
+          // an early unsubscribe destroys the connection, as it destroys a real socket
+          if (op.mode === 'stream') state.node.streamCloseCount++;
+          killHandle(state, 'connection destroyed by an early unsubscribe');
+        }
+        // a pipelined operation is dropped without disturbing the others
         finished = true;
-        state.inFlight = null;
-        if (op.mode === 'stream') state.node.streamCloseCount++;
-        killHandle(state, 'connection destroyed by an early unsubscribe');
+        flush(state);
       }
       inner?.unsubscribe();
     };

@@ -18,7 +18,7 @@ import type {
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/constants';
 import { encodeInfoRequest } from '../protocol/info';
 import { checkStreamFrame } from './fake-frames';
-import { killHandle, operation$, timeoutError, withContext, type OpShape } from './fake-operation';
+import { abortAll, killHandle, operation$, timeoutError, withContext, type OpShape } from './fake-operation';
 import {
   FakeConnection,
   FakeNode,
@@ -46,7 +46,8 @@ export interface FakeTransportOptions {
 /**
  * Scripts per node and call shape, FIFO; an empty queue uses setDefaultReply's entry or errors with
  * no_script. connect$ never authenticates (script a login failure as a connect outcome; login$
- * consumes scriptLogin). Pipelining is not modelled: `pipeline: true` is accepted and ignored.
+ * consumes scriptLogin). With `pipeline: true`, several command$ may be in flight; replies are
+ * delivered in call order (a reply scripted to arrive early waits for the ones before it).
  */
 export class FakeTransport implements NodeTransport {
   private readonly scheduler: SchedulerLike;
@@ -123,7 +124,7 @@ export class FakeTransport implements NodeTransport {
     for (const state of [...node.handles]) {
       const error = new AerospikeError('network_error', `node ${id} was disconnected`, { node: state.label });
       killHandle(state, `node ${id} was disconnected`);
-      state.inFlight?.abort(error, false);
+      abortAll(state, error, false);
     }
   }
 
@@ -175,6 +176,7 @@ export class FakeTransport implements NodeTransport {
   connect$(host: string, port: number, opts: ConnectOptions = {}): Observable<Connection> {
     const connectTimeoutMs = optionalDeadline(opts.connectTimeoutMs, 'connectTimeoutMs') ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const infoTimeoutMs = optionalDeadline(opts.infoTimeoutMs, 'infoTimeoutMs') ?? connectTimeoutMs;
+    const connLoginTimeoutMs = optionalDeadline(opts.loginTimeoutMs, 'loginTimeoutMs') ?? connectTimeoutMs;
     optionalDeadline(opts.loginTimeoutMs, 'loginTimeoutMs');
     const maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
     const address = `${host}:${port}`;
@@ -204,7 +206,8 @@ export class FakeTransport implements NodeTransport {
               subscriber.error(new AerospikeError('connection_error', `connection to ${address} reset (node ${node.id} was disconnected)`, { node: label }));
               return;
             }
-            const state: HandleState = { node, label, infoTimeoutMs, maxFrameBytes, closed: false, deadReason: null, inFlight: null };
+            const pipeline = opts.pipeline === true;
+            const state: HandleState = { node, label, infoTimeoutMs, loginTimeoutMs: connLoginTimeoutMs, maxFrameBytes, closed: false, deadReason: null, inFlight: [], pipeline };
             node.handles.add(state);
             subscriber.next(new FakeConnection(host, port, opts.nodeName, state));
             subscriber.complete();
@@ -258,7 +261,7 @@ export class FakeTransport implements NodeTransport {
     const loginTimeoutMs = optionalDeadline(opts.loginTimeoutMs, 'loginTimeoutMs');
     const recorded = { user: opts.user, authMode: opts.authMode, loginTimeoutMs: opts.loginTimeoutMs };
     return operation$<LoginReply>(conn, this.scheduler, (state) => {
-      const deadlineMs = loginTimeoutMs ?? state.infoTimeoutMs;
+      const deadlineMs = loginTimeoutMs ?? state.loginTimeoutMs;
       return {
         shape: 'login',
         deadlineMs,
@@ -276,9 +279,8 @@ export class FakeTransport implements NodeTransport {
     if (state === undefined || state.closed) return;
     state.closed = true;
     state.node.closeCount++;
-    const inFlight = state.inFlight;
     killHandle(state, 'connection handle closed');
-    inFlight?.abort(new AerospikeError('network_error', 'connection closed during the operation', { node: state.label }), true);
+    abortAll(state, new AerospikeError('network_error', 'connection closed during the operation', { node: state.label }), true);
   }
 
   // ---- internals -----------------------------------------------------------------------------

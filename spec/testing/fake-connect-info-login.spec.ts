@@ -132,9 +132,9 @@ describe('FakeTransport connect$, info$ and login$', () => {
   });
 
   describe('login$', () => {
-    it('emits the scripted login reply at its time; the deadline is loginTimeoutMs, else infoTimeoutMs', () => {
+    it("emits the scripted login reply at its time; the deadline is loginTimeoutMs, else the connection's loginTimeoutMs", () => {
       ts.run(({ cold, expectObservable }) => {
-        const conn = connectNow({ infoTimeoutMs: 2 });
+        const conn = connectNow({ loginTimeoutMs: 2, infoTimeoutMs: 50 });
         fake.scriptLogin('n1', cold('-s|', { s: SESSION }));
         fake.scriptLogin('n1', cold('---s|', { s: SESSION }));
         fake.scriptLogin('n1', cold('---s|', { s: SESSION }));
