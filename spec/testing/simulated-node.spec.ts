@@ -29,8 +29,10 @@ describe('SimulatedNode', () => {
   });
 
   afterAll(async () => {
-    await tick();
-    expect(tcpHandles()).withContext('TCP handles left behind').toBe(baselineHandles);
+    // Sockets of other spec files may still be closing when the baseline is taken: poll, then
+    // require no more handles than at the start.
+    for (let i = 0; i < 100 && tcpHandles() > baselineHandles; i++) await sleep(10);
+    expect(tcpHandles()).withContext('TCP handles left behind').toBeLessThanOrEqual(baselineHandles);
   });
 
   async function startNode(options: SimulatedNodeOptions = {}): Promise<SimulatedNode> {
