@@ -12,8 +12,10 @@ export interface AsMsgHeaderValues {
   readonly generation?: number;
   /** Request: record TTL seconds as the u32 on the wire (0 namespace default, 0xFFFFFFFF never expire). */
   readonly recordTtl?: number;
-  /** Request: the server-side timeout in ms. */
+  /** Request: the server-side timeout in ms. Batch replies: the key index. */
   readonly transactionTtl?: number;
+  /** 0 in requests; replies carry the record's result code. */
+  readonly resultCode?: number;
 }
 
 export interface FieldSpec {
@@ -66,44 +68,62 @@ export function binName(name: string): Buffer {
   return bytes;
 }
 
-/** The whole type-3 frame. */
+/** The whole type-3 frame: proto header + one record, in a single allocation. */
 export function encodeAsMsg(header: AsMsgHeaderValues, fields: readonly FieldSpec[], ops: readonly OpSpec[] = []): Buffer {
-  if (fields.length > 0xffff || ops.length > 0xffff) throw new RangeError('an as_msg holds at most 65535 fields and 65535 ops');
-  let size = PROTO_HEADER_SIZE + AS_MSG_HEADER_SIZE;
-  for (const f of fields) size += FIELD_HEADER_SIZE + f.data.length;
-  for (const o of ops) size += OP_HEADER_SIZE + o.name.length + o.value.length;
+  const size = recordSize(fields, ops);
+  const frame = Buffer.allocUnsafe(PROTO_HEADER_SIZE + size);
+  writeProtoHeader(frame, 0, MessageType.AS_MSG, size);
+  writeRecord(frame, PROTO_HEADER_SIZE, header, fields, ops);
+  return frame;
+}
 
-  const frame = Buffer.allocUnsafe(size);
-  writeProtoHeader(frame, 0, MessageType.AS_MSG, size - PROTO_HEADER_SIZE);
-  let at = PROTO_HEADER_SIZE;
-  frame[at] = AS_MSG_HEADER_SIZE;
-  frame[at + 1] = (header.info1 ?? 0) & 0xff;
-  frame[at + 2] = (header.info2 ?? 0) & 0xff;
-  frame[at + 3] = (header.info3 ?? 0) & 0xff;
-  frame[at + 4] = (header.info4 ?? 0) & 0xff;
-  frame[at + 5] = 0; // result code: always 0 in requests
-  frame.writeUInt32BE(u32(header.generation, 'generation'), at + 6);
-  frame.writeUInt32BE(u32(header.recordTtl, 'record ttl'), at + 10);
-  frame.writeUInt32BE(u32(header.transactionTtl, 'transaction ttl'), at + 14);
-  frame.writeUInt16BE(fields.length, at + 18);
-  frame.writeUInt16BE(ops.length, at + 20);
+/** One record without a proto header (22-byte header + fields + ops), to concatenate into a frame body. */
+export function encodeAsMsgRecord(header: AsMsgHeaderValues, fields: readonly FieldSpec[], ops: readonly OpSpec[] = []): Buffer {
+  const record = Buffer.allocUnsafe(recordSize(fields, ops));
+  writeRecord(record, 0, header, fields, ops);
+  return record;
+}
+
+function recordSize(fields: readonly FieldSpec[], ops: readonly OpSpec[]): number {
+  if (fields.length > 0xffff || ops.length > 0xffff) throw new RangeError('an as_msg holds at most 65535 fields and 65535 ops');
+  let size = AS_MSG_HEADER_SIZE;
+  for (const f of fields) size += FIELD_HEADER_SIZE + f.data.length;
+  for (const o of ops) {
+    if (o.name.length > 0xff) throw new RangeError(`bin name must be at most 255 bytes, got ${o.name.length}`);
+    size += OP_HEADER_SIZE + o.name.length + o.value.length;
+  }
+  return size;
+}
+
+function writeRecord(out: Buffer, offset: number, header: AsMsgHeaderValues, fields: readonly FieldSpec[], ops: readonly OpSpec[]): void {
+  let at = offset;
+  out[at] = AS_MSG_HEADER_SIZE;
+  out[at + 1] = (header.info1 ?? 0) & 0xff;
+  out[at + 2] = (header.info2 ?? 0) & 0xff;
+  out[at + 3] = (header.info3 ?? 0) & 0xff;
+  out[at + 4] = (header.info4 ?? 0) & 0xff;
+  out[at + 5] = (header.resultCode ?? 0) & 0xff;
+  out.writeUInt32BE(u32(header.generation, 'generation'), at + 6);
+  out.writeUInt32BE(u32(header.recordTtl, 'record ttl'), at + 10);
+  out.writeUInt32BE(u32(header.transactionTtl, 'transaction ttl'), at + 14);
+  out.writeUInt16BE(fields.length, at + 18);
+  out.writeUInt16BE(ops.length, at + 20);
   at += AS_MSG_HEADER_SIZE;
 
   for (const f of fields) {
-    frame.writeUInt32BE(f.data.length + 1, at); // size counts the type byte
-    frame[at + 4] = f.type;
-    frame.set(f.data, at + FIELD_HEADER_SIZE);
+    out.writeUInt32BE(f.data.length + 1, at); // size counts the type byte
+    out[at + 4] = f.type;
+    out.set(f.data, at + FIELD_HEADER_SIZE);
     at += FIELD_HEADER_SIZE + f.data.length;
   }
   for (const o of ops) {
-    frame.writeUInt32BE(4 + o.name.length + o.value.length, at); // op, particle, flags, name_len + name + value
-    frame[at + 4] = o.op;
-    frame[at + 5] = o.particleType;
-    frame[at + 6] = 0;
-    frame[at + 7] = o.name.length;
-    frame.set(o.name, at + OP_HEADER_SIZE);
-    frame.set(o.value, at + OP_HEADER_SIZE + o.name.length);
+    out.writeUInt32BE(4 + o.name.length + o.value.length, at); // op, particle, flags, name_len + name + value
+    out[at + 4] = o.op;
+    out[at + 5] = o.particleType;
+    out[at + 6] = 0;
+    out[at + 7] = o.name.length;
+    out.set(o.name, at + OP_HEADER_SIZE);
+    out.set(o.value, at + OP_HEADER_SIZE + o.name.length);
     at += OP_HEADER_SIZE + o.name.length + o.value.length;
   }
-  return frame;
 }

@@ -5,12 +5,12 @@
 import { compressFrame } from '../protocol/compression';
 import {
   ADMIN_HEADER_SIZE,
-  AS_MSG_HEADER_SIZE,
   Info3,
   MessageType,
   ParticleType,
 } from '../protocol/constants';
 import { encodeFrame } from '../protocol/proto-header';
+import { encodeAsMsgRecord, type OpSpec as EncoderOpSpec } from '../protocol/as-msg-encoder';
 
 /** Admin result code 50 (QUERY_END, AS_SEC_OK_LAST): the normal end of an admin query. */
 const QUERY_END = 50;
@@ -63,21 +63,20 @@ export function infoReplyFrame(record: Readonly<Record<string, string>>): Buffer
 
 /** One AS_MSG record (22-byte header + fields + ops), i.e. the body of a single-record frame. */
 export function asMsgRecord(spec: AsMsgRecordSpec = {}): Buffer {
-  const fields = (spec.fields ?? []).map(encodeField);
-  const ops = (spec.ops ?? []).map(encodeOp);
-  const header = Buffer.alloc(AS_MSG_HEADER_SIZE);
-  header[0] = AS_MSG_HEADER_SIZE;
-  header[1] = byte(spec.info1 ?? 0, 'info1');
-  header[2] = byte(spec.info2 ?? 0, 'info2');
-  header[3] = byte(spec.info3 ?? 0, 'info3');
-  header[4] = byte(spec.info4 ?? 0, 'info4');
-  header[5] = byte(spec.resultCode ?? 0, 'resultCode');
-  header.writeUInt32BE(spec.generation ?? 0, 6);
-  header.writeUInt32BE(spec.ttl ?? 0, 10);
-  header.writeUInt32BE(spec.transactionTtl ?? 0, 14);
-  header.writeUInt16BE(fields.length, 18);
-  header.writeUInt16BE(ops.length, 20);
-  return Buffer.concat([header, ...fields, ...ops]);
+  return encodeAsMsgRecord(
+    {
+      info1: byte(spec.info1 ?? 0, 'info1'),
+      info2: byte(spec.info2 ?? 0, 'info2'),
+      info3: byte(spec.info3 ?? 0, 'info3'),
+      info4: byte(spec.info4 ?? 0, 'info4'),
+      resultCode: byte(spec.resultCode ?? 0, 'resultCode'),
+      generation: spec.generation ?? 0,
+      recordTtl: spec.ttl ?? 0,
+      transactionTtl: spec.transactionTtl ?? 0,
+    },
+    (spec.fields ?? []).map((f) => ({ type: byte(f.type, 'field type'), data: toBytes(f.data) })),
+    (spec.ops ?? []).map(toOp),
+  );
 }
 
 /** The terminal record: INFO3_LAST, no fields or ops, carrying the final status. */
@@ -132,19 +131,9 @@ function encodeField(field: FieldSpec): Buffer {
   return out;
 }
 
-function encodeOp(op: OpSpec): Buffer {
-  const name = Buffer.from(op.name ?? '', 'utf8');
-  if (name.length > 0xff) throw new RangeError(`op name must be at most 255 bytes, got ${name.length}`);
+function toOp(op: OpSpec): EncoderOpSpec {
   const { particleType, value } = opValue(op);
-  const out = Buffer.alloc(8 + name.length + value.length);
-  out.writeUInt32BE(4 + name.length + value.length, 0);
-  out[4] = byte(op.op, 'op');
-  out[5] = byte(particleType, 'particleType');
-  out[6] = 0;
-  out[7] = name.length;
-  out.set(name, 8);
-  out.set(value, 8 + name.length);
-  return out;
+  return { op: byte(op.op, 'op'), particleType: byte(particleType, 'particleType'), name: Buffer.from(op.name ?? '', 'utf8'), value };
 }
 
 function opValue(op: OpSpec): { particleType: number; value: Buffer } {

@@ -1,10 +1,11 @@
 // Reply records and frames as the simulated node writes them: a 22-byte as_msg header with a result
 // code, then fields and READ ops. Builds bytes only; the node decides what to send and when.
 
-import { AS_MSG_HEADER_SIZE, Info3, MessageType, OpType } from '../protocol/constants';
+import { Info3, MessageType, OpType } from '../protocol/constants';
 import { compressFrame } from '../protocol/compression';
 import { encodeFrame } from '../protocol/proto-header';
 import type { RawParticle } from '../protocol/particle';
+import { encodeAsMsgRecord, type OpSpec } from '../protocol/as-msg-encoder';
 
 export interface ReplyRecord {
   readonly resultCode?: number;
@@ -19,39 +20,15 @@ export interface ReplyRecord {
 
 /** One record (no proto header), to be concatenated into a frame body. */
 export function encodeReplyRecord(spec: ReplyRecord): Buffer {
-  const fields = spec.fields ?? [];
-  const ops: Array<readonly [Buffer, RawParticle]> = [];
-  for (const [name, particle] of spec.bins ?? []) ops.push([Buffer.from(name, 'utf8'), particle]);
-  let size = AS_MSG_HEADER_SIZE;
-  for (const [, data] of fields) size += 5 + data.length;
-  for (const [name, particle] of ops) size += 8 + name.length + particle.bytes.length;
-
-  const out = Buffer.alloc(size);
-  out[0] = AS_MSG_HEADER_SIZE;
-  out[3] = spec.info3 ?? 0;
-  out[5] = spec.resultCode ?? 0;
-  out.writeUInt32BE(spec.generation ?? 0, 6);
-  out.writeUInt32BE(spec.voidTime ?? 0, 10);
-  out.writeUInt32BE(spec.batchIndex ?? 0, 14);
-  out.writeUInt16BE(fields.length, 18);
-  out.writeUInt16BE(ops.length, 20);
-  let at = AS_MSG_HEADER_SIZE;
-  for (const [type, data] of fields) {
-    out.writeUInt32BE(data.length + 1, at);
-    out[at + 4] = type;
-    out.set(data, at + 5);
-    at += 5 + data.length;
+  const ops: OpSpec[] = [];
+  for (const [name, particle] of spec.bins ?? []) {
+    ops.push({ op: OpType.READ, particleType: particle.particleType, name: Buffer.from(name, 'utf8'), value: particle.bytes });
   }
-  for (const [name, particle] of ops) {
-    out.writeUInt32BE(4 + name.length + particle.bytes.length, at);
-    out[at + 4] = OpType.READ;
-    out[at + 5] = particle.particleType;
-    out[at + 7] = name.length;
-    name.copy(out, at + 8);
-    particle.bytes.copy(out, at + 8 + name.length);
-    at += 8 + name.length + particle.bytes.length;
-  }
-  return out;
+  return encodeAsMsgRecord(
+    { info3: spec.info3 ?? 0, resultCode: spec.resultCode ?? 0, generation: spec.generation ?? 0, recordTtl: spec.voidTime ?? 0, transactionTtl: spec.batchIndex ?? 0 },
+    (spec.fields ?? []).map(([type, data]) => ({ type, data })),
+    ops,
+  );
 }
 
 /** The 22-byte terminal record (info3 LAST) with a result code. */
