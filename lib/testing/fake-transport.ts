@@ -227,7 +227,7 @@ export class FakeTransport implements NodeTransport {
     return operation$<InfoReply>(conn, this.scheduler, (state) => ({
       shape: 'info',
       deadlineMs: state.infoTimeoutMs,
-      inDoubt: false,
+      inDoubt: true, // as on the socket: any error after the request was handed over
       mode: 'single',
       call: () => ({ kind: 'info', request, deadlineMs: state.infoTimeoutMs, options: undefined, commands: names }),
       script: () => this.take(state, 'info', state.node.infoQueues.get(infoKey(names)), `info ${JSON.stringify(names)}`),
@@ -265,7 +265,7 @@ export class FakeTransport implements NodeTransport {
       return {
         shape: 'login',
         deadlineMs,
-        inDoubt: false,
+        inDoubt: true,
         mode: 'single',
         call: () => ({ kind: 'login', request: Buffer.alloc(0), deadlineMs, options: recorded }),
         script: () => this.take(state, 'login', state.node.loginQueue, 'login'),

@@ -116,6 +116,17 @@ export function describeTransportContract(name: string, makeHarness: () => Harne
       expect((await outcome(h.transport.command$(conn, REQ, 50))).error?.code).toBe('network_error');
     });
 
+    it('info$ errors with timeout, in doubt like any error after the write, when no reply comes within infoTimeoutMs', async () => {
+      const quick = await h.connect({ connectTimeoutMs: 1000, infoTimeoutMs: 50 });
+      h.script({ shape: 'info', request: encodeInfoRequest(['build']), frames: [], then: 'stall' });
+      try {
+        expect(await outcome(h.transport.info$(quick, ['build']))).toEqual({ values: [], completed: false, error: { code: 'timeout', inDoubt: true } });
+        expect(quick.isOpen).toBeFalse();
+      } finally {
+        h.transport.close(quick);
+      }
+    });
+
     it('stream$ errors with timeout when the next frame stalls, after the frames that came', async () => {
       h.script({ shape: 'stream', request: REQ, frames: [F1], then: 'stall' });
       expect(await outcome(h.transport.stream$(conn, REQ, 50))).toEqual({ values: [F1], completed: false, error: { code: 'timeout', inDoubt: true } });

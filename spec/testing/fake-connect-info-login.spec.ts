@@ -97,17 +97,17 @@ describe('FakeTransport connect$, info$ and login$', () => {
       const conn = connectNow();
       fake.scriptInfo('n1', ['node', 'build'], { node: 'BB9', build: '8' });
       ts.run(({ expectObservable }) => {
-        expectObservable(fake.info$(conn, ['build', 'node'])).toBe('#', undefined, err('no_script', `no scripted info ["build","node"] reply for node n1 (${NODE})`));
+        expectObservable(fake.info$(conn, ['build', 'node'])).toBe('#', undefined, err('no_script', `no scripted info ["build","node"] reply for node n1 (${NODE})`, true));
       });
       expect(fake.pendingScripts('n1').info).toBe(1);
     });
 
-    it('bounds the reply by infoTimeoutMs in virtual time, not in doubt', () => {
+    it('bounds the reply by infoTimeoutMs in virtual time; the error is in doubt, as on the socket', () => {
       ts.run(({ cold, expectObservable, expectSubscriptions }) => {
         const conn = connectNow({ infoTimeoutMs: 3 });
         const reply = cold('-----r|', { r: { build: '8' } });
         fake.scriptInfo('n1', ['build'], reply);
-        expectObservable(fake.info$(conn, ['build'])).toBe('---#', undefined, err('timeout', `info read on ${NODE} timed out after 3 ms`));
+        expectObservable(fake.info$(conn, ['build'])).toBe('---#', undefined, err('timeout', `info read on ${NODE} timed out after 3 ms`, true));
         expectSubscriptions(reply.subscriptions).toBe('^--!');
       });
     });
@@ -140,14 +140,14 @@ describe('FakeTransport connect$, info$ and login$', () => {
         fake.scriptLogin('n1', cold('---s|', { s: SESSION }));
         expectObservable(fake.login$(conn, { user: 'u', password: 'p' })).toBe('-(s|)', { s: SESSION });
         expectObservable(fake.login$(conn, { user: 'u', password: 'p', loginTimeoutMs: 5 }), '--^').toBe('-----(s|)', { s: SESSION });
-        expectObservable(fake.login$(conn, { user: 'u', password: 'p' }), '------^').toBe('--------#', undefined, err('timeout', `login read on ${NODE} timed out after 2 ms`));
+        expectObservable(fake.login$(conn, { user: 'u', password: 'p' }), '------^').toBe('--------#', undefined, err('timeout', `login read on ${NODE} timed out after 2 ms`, true));
       });
     });
 
     it('errors with no_script when nothing is scripted, and never records the password', () => {
       const conn = connectNow();
       ts.run(({ expectObservable }) => {
-        expectObservable(fake.login$(conn, { user: 'u', password: 'secret' })).toBe('#', undefined, err('no_script', `no scripted login reply for node n1 (${NODE})`));
+        expectObservable(fake.login$(conn, { user: 'u', password: 'secret' })).toBe('#', undefined, err('no_script', `no scripted login reply for node n1 (${NODE})`, true));
       });
       expect(JSON.stringify(fake.calls('n1'))).not.toContain('secret');
       expect(fake.calls('n1')[0]!.options).toEqual({ user: 'u', authMode: undefined, loginTimeoutMs: undefined });
