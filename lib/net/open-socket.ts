@@ -15,6 +15,7 @@ import { Observable, type SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { TlsOptions } from '../node-transport';
 import type { ConnectConfig } from './connect-config';
+import { scheduleDeadline } from './deadline';
 import { connectError, tlsHandshakeError } from './socket-errors';
 
 /** Creates the (not yet connected) socket; injectable so tests can wrap or observe sockets. */
@@ -115,10 +116,10 @@ export function openSocket$(config: ConnectConfig, scheduler: SchedulerLike, fac
       const what = isTls && tcpConnected ? 'the TLS handshake' : 'connecting';
       failWith(new AerospikeError('connection_error', `connection to ${config.address} closed during ${what}`, { node: config.label }));
     };
-    const timer = scheduler.schedule(() => {
+    const timer = scheduleDeadline(scheduler, config.connectTimeoutMs, () => {
       const what = isTls && tcpConnected ? 'TLS handshake with' : 'connecting to';
       failWith(new AerospikeError('timeout', `timed out ${what} ${config.address} after ${config.connectTimeoutMs} ms`, { node: config.label }));
-    }, config.connectTimeoutMs);
+    });
 
     socket.once('connect', onTcpConnect);
     socket.once(readyEvent, onReady);

@@ -9,6 +9,7 @@ import { AerospikeError } from '../errors';
 import type { Connection } from '../node-transport';
 import { FrameDecoder, type Frame } from '../protocol/frame-decoder';
 import type { ConnectConfig } from './connect-config';
+import { MAX_TIMER_DELAY_MS } from './deadline';
 import { networkError } from './socket-errors';
 
 /** What the connection needs from an operation waiting for reply frames. */
@@ -30,10 +31,6 @@ export interface ReadOperation {
 type Phase = 'idle' | 'drain' | 'read' | 'paused';
 
 let nextConnectionId = 1;
-
-// Node runs a timer delay above 2^31-1 ms after 1 ms (TimeoutOverflowWarning each time): longer
-// deadlines are waited out in steps of this size by the lazy re-arm in onTimer.
-const MAX_TIMER_DELAY_MS = 2 ** 31 - 1;
 
 export class TcpConnection implements Connection {
   readonly id = nextConnectionId++;
@@ -76,11 +73,6 @@ export class TcpConnection implements Connection {
   /** Number of operations waiting for replies. */
   get inFlight(): number {
     return this.queue.length;
-  }
-
-  /** The reason the connection died, or null while it is open. */
-  get closedReason(): AerospikeError | null {
-    return this.failure;
   }
 
   /**

@@ -67,8 +67,9 @@ export class FrameDecoder {
 
   /**
    * Consumes `chunk`, calling `onFrame` for each frame it completes, in order. Frames wholly inside
-   * `chunk` are zero-copy views of it; a frame spanning chunks is copied once into a buffer sized
-   * from its (already checked) header. Throws a parse_error AerospikeError on a bad header.
+   * `chunk` are zero-copy views of it; a frame spanning chunks is copied into storage sized from its
+   * (already checked) header, up to 1 MiB up front and grown as bytes arrive beyond that. Throws a
+   * parse_error AerospikeError on a bad header.
    */
   push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
     if (this.failed !== null) throw this.failed;

@@ -51,6 +51,17 @@ describe('TcpTransport.connect$', () => {
     expect(socket.destroyed).toBeTrue();
   });
 
+  it('waits out a connectTimeoutMs above the 2^31 ms a Node timer can hold instead of timing out at once', async () => {
+    const socket = new Socket(); // never connected
+    h.useTransport({ socketFactory: () => socket });
+    let error: unknown;
+    const subscription = h.transport.connect$(h.host, h.port, { connectTimeoutMs: 2 ** 32 }).subscribe({ error: (e) => (error = e) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(error).toBeUndefined();
+    subscription.unsubscribe();
+    expect(socket.destroyed).toBeTrue();
+  });
+
   describe('TCP options', () => {
     /** A factory spying on the socket options set on each real loopback socket. */
     function spyingFactory(): { noDelay: jasmine.Spy; keepAlive: jasmine.Spy } {
