@@ -13,7 +13,7 @@ export interface HostAddress {
 const HOST_NAME = /^[A-Za-z0-9._-]+$/;
 // Hex groups, colons and an optional embedded IPv4 tail and %zone; at least one colon.
 const IPV6 = /^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9._~-]+)?$/;
-const PORT_DIGITS = /^[0-9]{1,5}$/;
+const PORT_DIGITS = /^[1-9][0-9]{0,4}$/;
 const PORT_MAX = 65_535;
 
 /**

@@ -6,7 +6,8 @@ import { parseError, type AerospikeError } from '../errors';
 const SHOWN_CHARS = 48;
 // Servers answer a failed info command with `ERROR:<code>:<text>` (or `ERROR::<text>`).
 const SERVER_ERROR = /^error(:|$)/i;
-const U32_DIGITS = /^[0-9]{1,10}$/;
+// Canonical decimal, as the server prints it (%u): no sign, no leading zero.
+const U32_DIGITS = /^(?:0|[1-9][0-9]{0,9})$/;
 const U32_MAX = 0xffff_ffff;
 
 /** A value as it appears in messages: JSON-quoted, cut after 48 characters with its full length. */
@@ -25,7 +26,7 @@ export function refuseServerError(value: string, infoName: string, expected: str
   if (SERVER_ERROR.test(value)) throw infoValueError(infoName, `server answered ${shown(value)}, expected ${expected}`);
 }
 
-/** Decimal u32 without sign, spaces or exponent; undefined when the text is anything else. */
+/** A canonical decimal u32 (no sign, space, exponent or leading zero); undefined for anything else. */
 export function decimalU32(text: string): number | undefined {
   if (!U32_DIGITS.test(text)) return undefined;
   const n = Number(text);

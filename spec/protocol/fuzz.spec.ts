@@ -12,33 +12,11 @@ import { encodeInfoRequest, parseInfoReply } from '../../lib/protocol/info';
 import { decodeLoginReply, encodeAuthenticateRequest, encodeLoginRequest } from '../../lib/protocol/login';
 import { resultCodeName } from '../../lib/protocol/result-codes';
 import { hex, loadCapturedStreams } from './captures';
+import { int, pick, rngFor, SEED, type Rng } from './fuzz-kit';
 
-const SEED = Number(process.env['FUZZ_SEED'] ?? 0x5eed_2024) >>> 0;
 /** Small cap so tampered lengths must be refused rather than allocated. */
 const CAP = 4096;
 const TIMEOUT_MS = 60_000;
-
-type Rng = () => number;
-
-/** mulberry32: a tiny, well-mixed 32-bit PRNG; returns [0, 1). */
-function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function rngFor(target: string): Rng {
-  let h = SEED ^ 0x9e3779b9;
-  for (let i = 0; i < target.length; i++) h = Math.imul(h ^ target.charCodeAt(i), 0x01000193);
-  return mulberry32(h);
-}
-
-const int = (rng: Rng, n: number): number => Math.floor(rng() * n);
-const pick = <T>(rng: Rng, items: readonly T[]): T => items[int(rng, items.length)]!;
 
 function randomBytes(rng: Rng, length: number): Buffer {
   const out = Buffer.alloc(length);

@@ -27,8 +27,8 @@ describe('parseGeneration', () => {
     expectParseError(() => parseGeneration('99999999999', 'peers-generation'), '"99999999999"');
   });
 
-  it('refuses signs, spaces, fractions, exponents, hex and the empty string', () => {
-    for (const value of ['', ' 1', '1 ', '+1', '-2', '--1', '-0', '1.0', '1e3', '0x10', 'NaN', 'Infinity', '１']) {
+  it('refuses signs, spaces, leading zeros, fractions, exponents, hex and the empty string', () => {
+    for (const value of ['', ' 1', '1 ', '+1', '-2', '--1', '-0', '00', '07', '1.0', '1e3', '0x10', 'NaN', 'Infinity', '１']) {
       expectParseError(() => parseGeneration(value, 'peers-generation', { allowMinusOne: true }), 'peers-generation: expected a generation (0..4294967295 or -1), got', JSON.stringify(value));
     }
   });

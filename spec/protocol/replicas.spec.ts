@@ -111,7 +111,7 @@ describe('parseReplicas', () => {
   });
 
   it('refuses a regime that is not a u32', () => {
-    for (const regime of ['', '-1', '4294967296', '1.5', ' 1', 'x']) {
+    for (const regime of ['', '-1', '00', '4294967296', '1.5', ' 1', 'x']) {
       expectParseError(() => parseReplicas(`test:${regime},1,${ZERO_B64}`), `replicas: regime of namespace "test" is ${JSON.stringify(regime)}, expected a u32`);
     }
   });

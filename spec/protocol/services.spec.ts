@@ -55,7 +55,7 @@ describe('parseServices', () => {
   });
 
   it('refuses ports outside 1..65535 or not decimal', () => {
-    for (const port of ['0', '65536', '123456', '', 'x', '+1', '30 00']) {
+    for (const port of ['0', '03000', '65536', '123456', '', 'x', '+1', '30 00']) {
       expectParseError(() => parseServices(`10.0.0.1:${port}`, 'service-clear-alt'), 'service-clear-alt: address', `has port ${JSON.stringify(port)}, expected 1..65535`);
     }
   });
