@@ -9,7 +9,8 @@ export interface HostAddress {
   readonly port: number;
 }
 
-// IPv4 dotted quads and DNS names (an alternate access address may be a name).
+// IPv4 dotted quads and DNS names: clients accept names here, though 8.1.2 lists a configured
+// `localhost` alternate address as 127.0.0.1.
 const HOST_NAME = /^[A-Za-z0-9._-]+$/;
 // Hex groups, colons and an optional embedded IPv4 tail and %zone; at least one colon.
 const IPV6 = /^[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(%[A-Za-z0-9._~-]+)?$/;
@@ -18,7 +19,7 @@ const PORT_MAX = 65_535;
 
 /**
  * One address token. A token without a port takes `defaultPort`; with no default (undefined or
- * 0) it is a parse_error. `owner` names where the token sits, e.g. ` of peer "A2"`.
+ * 0) it is a parse_error. `owner` names where the token sits, e.g. ` of peer 0 ("A2")`.
  */
 export function parseHostAddress(text: string, defaultPort: number | undefined, infoName: string, owner = ''): HostAddress {
   const fail = (why: string) => infoValueError(infoName, `address ${shown(text)}${owner} ${why}`);

@@ -60,8 +60,9 @@ function readPeer(cursor: Cursor, index: number, defaultPort: number, infoName: 
   cursor.expect('[', `opening the address list${owner}`);
   const addresses: HostAddress[] = [];
   if (!cursor.take(']')) {
-    do addresses.push(parseHostAddress(cursor.readAddress(), defaultPort, infoName, owner));
-    while (cursor.take(','));
+    do {
+      addresses.push(parseHostAddress(cursor.readAddress(), defaultPort, infoName, owner));
+    } while (cursor.take(','));
     cursor.expect(']', `closing the address list${owner}`);
   }
   cursor.expect(']', `closing peer ${index}`);

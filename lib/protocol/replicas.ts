@@ -20,9 +20,8 @@ export interface NamespaceReplicas {
 
 const INFO_NAME = 'replicas';
 const SHAPE = '<namespace>:<regime>,<replica count>,<bitmap>,...[;...]';
-// 512 bytes in padded base64: 684 chars ending in one "="; the last data char carries 4 bits and
-// two zero bits, so only the 16 letters below are canonical there.
-const CANONICAL_BITMAP = /^[A-Za-z0-9+/]{682}[AEIMQUYcgkosw048]=$/;
+// 512 bytes in padded base64: 170 groups of 4 chars, then 2 bytes as 3 chars and one "=".
+const BITMAP_TEXT_CHARS = 684;
 const NOT_BASE64 = /[^A-Za-z0-9+/=]/;
 // 1..31 bytes (the server's limit), none of the separators or control characters.
 const NAMESPACE = /^[^:;,\x00-\x1f\x7f]+$/;
@@ -67,21 +66,31 @@ function parseNamespace(segment: string, index: number): NamespaceReplicas {
   if (fields.length - 2 !== replicaCount) {
     throw infoValueError(INFO_NAME, `namespace ${JSON.stringify(namespace)} has ${fields.length - 2} bitmaps, expected ${replicaCount} (its replica count)`);
   }
-  const bitmaps = fields.slice(2).map((text, i) => decodeBitmap(text, `bitmap ${i} ${of}`));
+  // Lengths first: `n,,,,…` must not make us allocate n × 512 bytes for a few bytes of input.
+  for (let i = 0; i < replicaCount; i++) {
+    const text = fields[i + 2]!;
+    if (text.length !== BITMAP_TEXT_CHARS) throw infoValueError(INFO_NAME, `bitmap ${i} ${of} ${bitmapProblem(text)}`);
+  }
+  // One fresh buffer per namespace, viewed as replicaCount bitmaps (never Node's shared pool).
+  const memory = new Uint8Array(replicaCount * PARTITION_BITMAP_BYTES);
+  const view = Buffer.from(memory.buffer);
+  const bitmaps: Uint8Array[] = [];
+  for (let i = 0; i < replicaCount; i++) {
+    const text = fields[i + 2]!;
+    const start = i * PARTITION_BITMAP_BYTES;
+    const end = start + PARTITION_BITMAP_BYTES;
+    // Node's decoder skips bad characters, url-safe ones and stray padding, so a bitmap is kept
+    // only when it is exactly the canonical base64 of what was decoded: one decode, one encode and
+    // a compare, about 3 times cheaper than an anchored 684-char regex.
+    if (view.write(text, start, PARTITION_BITMAP_BYTES, 'base64') !== PARTITION_BITMAP_BYTES || view.toString('base64', start, end) !== text) {
+      throw infoValueError(INFO_NAME, `bitmap ${i} ${of} ${bitmapProblem(text)}`);
+    }
+    bitmaps.push(memory.subarray(start, end));
+  }
   return { namespace, regime, replicaCount, bitmaps };
 }
 
-/**
- * Node's base64 decoder skips bad characters and stops at stray padding, so the text is checked
- * first (one anchored regex, linear) and only decoded when it is canonical.
- */
-function decodeBitmap(text: string, what: string): Uint8Array {
-  if (!CANONICAL_BITMAP.test(text)) throw infoValueError(INFO_NAME, `${what} ${bitmapProblem(text)}`);
-  const bitmap = new Uint8Array(PARTITION_BITMAP_BYTES);
-  Buffer.from(bitmap.buffer).write(text, 'base64');
-  return bitmap;
-}
-
+/** Why a bitmap text is not the canonical base64 of 512 bytes (only called once it is refused). */
 function bitmapProblem(text: string): string {
   const bad = NOT_BASE64.exec(text);
   if (bad !== null) return `has ${JSON.stringify(bad[0])} at offset ${bad.index}, which is not base64`;

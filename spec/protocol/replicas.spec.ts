@@ -77,13 +77,16 @@ describe('parseReplicas', () => {
     }
   });
 
-  it('returns bitmaps that own their memory (no shared pool slab)', () => {
-    const [ns] = parseReplicas(capturedValue('one-namespace/stable-3100', 'replicas'));
-    for (const bitmap of ns!.bitmaps) {
-      expect(bitmap.constructor).toBe(Uint8Array);
-      expect(bitmap.byteOffset).toBe(0);
-      expect(bitmap.buffer.byteLength).toBe(PARTITION_BITMAP_BYTES);
+  it('returns the bitmaps of a namespace as views of one fresh buffer, not of Node\'s shared pool', () => {
+    const [test, bar] = parseReplicas(capturedValue('two-namespaces/stable3-3500', 'replicas'));
+    for (const ns of [test!, bar!]) {
+      ns.bitmaps.forEach((bitmap, i) => {
+        expect(bitmap.constructor).toBe(Uint8Array);
+        expect(bitmap.byteOffset).toBe(i * PARTITION_BITMAP_BYTES);
+        expect(bitmap.buffer.byteLength).toBe(ns.replicaCount * PARTITION_BITMAP_BYTES);
+      });
     }
+    expect(test!.bitmaps[0]!.buffer).not.toBe(bar!.bitmaps[0]!.buffer);
   });
 
   it('parses an empty value as no namespace', () => {
@@ -132,6 +135,19 @@ describe('parseReplicas', () => {
     expectParseError(() => parseReplicas(`bar:0,1,${FULL_B64};test:0,2,${ZERO_B64},${'A'.repeat(400)}`), 'replicas: bitmap 1 of namespace "test" decodes to 300 bytes, expected 512');
     expectParseError(() => parseReplicas(`test:0,1,${'A'.repeat(688)}`), 'decodes to 516 bytes, expected 512');
     expectParseError(() => parseReplicas('test:0,1,'), 'bitmap 0 of namespace "test" decodes to 0 bytes, expected 512');
+  });
+
+  it('checks the bitmap lengths before allocating for the replica count', () => {
+    const sizes: number[] = [];
+    const realFrom = Buffer.from.bind(Buffer) as (...args: unknown[]) => Buffer;
+    spyOn(Buffer, 'from').and.callFake(((...args: unknown[]) => {
+      if (args[0] instanceof ArrayBuffer) sizes.push(args[0].byteLength);
+      return realFrom(...args);
+    }) as typeof Buffer.from);
+    const count = 200_000;
+    expectParseError(() => parseReplicas(`test:0,${count},${','.repeat(count - 1)}`), 'bitmap 0 of namespace "test" decodes to 0 bytes, expected 512');
+    expectParseError(() => parseReplicas(`test:0,3,${ZERO_B64},${ZERO_B64},x`), 'bitmap 2 of namespace "test" is 1 chars');
+    expect(sizes).toEqual([]);
   });
 
   it('refuses characters outside standard base64, naming the first', () => {
