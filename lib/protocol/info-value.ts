@@ -4,8 +4,9 @@
 import { parseError, type AerospikeError } from '../errors';
 
 const SHOWN_CHARS = 48;
-// Servers answer a failed info command with `ERROR:<code>:<text>` (or `ERROR::<text>`).
-const SERVER_ERROR = /^error(:|$)/i;
+// Servers answer a failed info command with `ERROR:<code>:<text>`, `ERROR::<text>` or a bare
+// `ERROR`; the code's closing colon keeps a namespace named "error" (`error:0,1,…`) apart.
+const SERVER_ERROR = /^error(?:$|:[0-9]*:)/i;
 // Canonical decimal, as the server prints it (%u): no sign, no leading zero.
 const U32_DIGITS = /^(?:0|[1-9][0-9]{0,9})$/;
 const U32_MAX = 0xffff_ffff;

@@ -16,12 +16,14 @@ import { int, LONG_MODE, pick, rngFor, SEED, type Rng } from './fuzz-kit';
 const CASES = LONG_MODE ? 100_000 : 4_000;
 const TIMEOUT_MS = LONG_MODE ? 600_000 : 60_000;
 
-const TOKENS = ['[', ']', ',', ':', ';', '=', '==', '+', '/', 'A', '0', '9', '-', '.', ' ', '%', '\t', 'é', '\u0000', 'ERROR:', '::', '[::1]', ':3000'];
+const TOKENS = ['[', ']', ',', ':', ';', '=', '==', '+', '/', 'A', '0', '9', '-', '.', ' ', '%', '\t', 'é', '\u0000', 'ERROR:4:', '::', '[::1]', ':3000'];
+// Real server answers to a failed info command (8.1.2).
+const SERVER_ERRORS = ['ERROR:4:unrecognized command', 'ERROR:7:unstable cluster'];
 const NUMBERS = ['0', '-1', '00', '3000', '65535', '65536', '4294967295', '4294967296', '99999999999', '1e3', ''];
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
 function values(...keys: string[]): string[] {
-  return [...new Set(keys.flatMap((key) => capturedValues(key).map((c) => c.value)))];
+  return [...new Set(keys.flatMap((key) => capturedValues(key).map((c) => c.value))), ...SERVER_ERRORS];
 }
 
 const corpus = {
@@ -95,9 +97,9 @@ function mutateText(rng: Rng, input: string, pool: readonly string[]): string {
 /**
  * Runs CASES mutated inputs through `run`: a value must pass `run`'s own checks; an error must be
  * a parse_error whose message starts with `infoName: `. Anything else fails with seed, case and input.
- * Both outcomes must occur (errors above `minErrorShare`), or the mutations miss the checks.
+ * Both outcomes must occur, or the mutations miss the checks.
  */
-function fuzz(target: string, pool: readonly string[], infoName: string, run: (input: string) => void, minErrorShare = 0.1): void {
+function fuzz(target: string, pool: readonly string[], infoName: string, run: (input: string) => void): void {
   const rng = rngFor(`cluster-info:${target}`);
   let errors = 0;
   for (let i = 0; i < CASES; i++) {
@@ -115,7 +117,7 @@ function fuzz(target: string, pool: readonly string[], infoName: string, run: (i
     }
   }
   if (process.env['FUZZ_VERBOSE'] === '1') console.log(`${target}: ${errors} parse errors, ${CASES - errors} values`);
-  expect(errors).withContext(`${target} parse errors`).toBeGreaterThan(CASES * minErrorShare);
+  expect(errors).withContext(`${target} parse errors`).toBeGreaterThan(CASES / 10);
   expect(errors).withContext(`${target} values`).toBeLessThan(CASES * 0.95);
 }
 
@@ -157,7 +159,7 @@ describe('fuzzing the cluster info-value parsers', () => {
   it(`features: ${CASES.toLocaleString('en')} mutated values give trimmed non-empty tokens, or a parse_error`, () => {
     fuzz('features', corpus.features, 'features', (input) => {
       for (const token of parseFeatures(input)) check(token !== '' && token === token.trim() && !token.includes(';'), 'token');
-    }, 0.001); // only an ERROR answer is malformed here
+    });
   }, TIMEOUT_MS);
 
   it(`generations: ${CASES.toLocaleString('en')} mutated values give a u32 or -1 equal to the text, or a parse_error`, () => {

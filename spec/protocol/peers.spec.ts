@@ -26,6 +26,15 @@ describe('parsePeers', () => {
     });
   });
 
+  it('follows a node kill and revive: the peer leaves and returns, the generation moves each time', () => {
+    const at = (name: string) => parsePeers(capturedValue(`one-namespace/${name}`, 'peers-clear-std'));
+    expect(['stable-3100', 'killed-2-3100', 'revived-1-3100'].map((name) => [at(name).generation, at(name).peers.map((p) => p.nodeName)])).toEqual([
+      [4, ['A2', 'A3']],
+      [5, ['A3']],
+      [7, ['A2', 'A3']],
+    ]);
+  });
+
   it('keeps every address of a peer, in order', () => {
     const reply = parsePeers(capturedValue('two-namespaces/stable3-3500', 'peers-clear-std'));
     expect(reply.peers.map((p) => [p.nodeName, p.addresses.map((a) => `${a.host}:${a.port}`)])).toEqual([

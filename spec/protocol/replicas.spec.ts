@@ -188,6 +188,12 @@ describe('parseReplicas', () => {
 
   it('refuses a server ERROR answer, naming replicas', () => {
     expectParseError(() => parseReplicas('ERROR:4:unrecognized command'), 'replicas: server answered "ERROR:4:unrecognized command"');
+    expectParseError(() => parseReplicas('ERROR::unstable-cluster'), 'replicas: server answered "ERROR::unstable-cluster"');
+    expectParseError(() => parseReplicas('ERROR'), 'replicas: server answered "ERROR"');
+  });
+
+  it('parses a namespace named "error", which is not a server error', () => {
+    expect(parseReplicas(`error:0,1,${ZERO_B64}`)[0]!.namespace).toBe('error');
   });
 
   it('cuts long values in messages', () => {
