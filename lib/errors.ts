@@ -13,8 +13,14 @@ export type TransportErrorCode =
   | 'connection_busy'
   | 'no_script';
 
-/** Transport codes plus the snake_case names of server result codes (`invalid_credential`, …). */
-export type ErrorCode = TransportErrorCode | ResultCodeName;
+/**
+ * Codes the cluster layer adds: a pool at maxConnsPerNode, a node over its error rate, no usable node
+ * for a partition (or an empty cluster), and a call on a closed client. The first two are retryable.
+ */
+export type ClusterErrorCode = 'no_more_connections' | 'max_error_rate' | 'invalid_node' | 'client_closed';
+
+/** Transport codes, cluster codes, plus the snake_case names of server result codes (`invalid_credential`, …). */
+export type ErrorCode = TransportErrorCode | ClusterErrorCode | ResultCodeName;
 
 export interface AerospikeErrorOptions {
   readonly resultCode?: number;

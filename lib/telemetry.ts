@@ -13,6 +13,10 @@ export const CHANNEL_NAMES = {
   infoRpc: 'aerospike:info:rpc',
   /** connect$: TCP (+ TLS) handshake and connect-time login. */
   connect: 'aerospike:connect',
+  /** One tend cycle of a cluster: nodes refreshed, peers and partition maps fetched. */
+  tend: 'aerospike:tend',
+  /** One client call across its attempts (retries included). */
+  command: 'aerospike:command',
 } as const;
 
 /** The context object every event of one span receives; fields are filled in as the span goes. */
@@ -33,12 +37,65 @@ export interface SpanContext {
 
 type Channel = TracingChannel<unknown, SpanContext>;
 
+/** The context of an `aerospike:tend` span. */
+export interface TendSpanContext {
+  /** Active nodes when the cycle ended. */
+  nodes: number;
+  /** What the cycle changed: `node_added:A1`, `node_removed:A2`, `partitions:test`, `tend_error:A3`. */
+  changes: string[];
+  error?: unknown;
+  cancelled?: boolean;
+}
+
+/** The context of an `aerospike:command` span: one client call, all its attempts. */
+export interface CommandSpanContext {
+  /** `get`, `put`, `batch`, `scan`, … */
+  command: string;
+  namespace: string;
+  set: string | undefined;
+  /** The key's partition; undefined for multi-key calls. */
+  partition: number | undefined;
+  /** Attempts made so far (1 = no retry). */
+  attempts: number;
+  /** Node of the last attempt. */
+  node: string | undefined;
+  /** `ok`, or the error code the call ended with. */
+  result?: string;
+  error?: unknown;
+  cancelled?: boolean;
+}
+
 export const channels = {
   commandSend: tracingChannel(CHANNEL_NAMES.commandSend) as Channel,
   commandRecv: tracingChannel(CHANNEL_NAMES.commandRecv) as Channel,
   infoRpc: tracingChannel(CHANNEL_NAMES.infoRpc) as Channel,
   connect: tracingChannel(CHANNEL_NAMES.connect) as Channel,
 } as const;
+
+export const clusterChannels = {
+  tend: tracingChannel(CHANNEL_NAMES.tend) as TracingChannel<unknown, TendSpanContext>,
+  command: tracingChannel(CHANNEL_NAMES.command) as TracingChannel<unknown, CommandSpanContext>,
+} as const;
+
+/** Starts a span of any context shape when the channel has subscribers (start, then end); else undefined. */
+export function startSpan<C extends object>(channel: TracingChannel<unknown, C>, makeContext: () => C): C | undefined {
+  if (!channel.hasSubscribers) return undefined;
+  const context = makeContext();
+  channel.start.publish(context);
+  channel.end.publish(context);
+  return context;
+}
+
+/** Ends a span started by startSpan: `error` first when there is one, then asyncStart and asyncEnd. */
+export function finishSpan<C extends { error?: unknown }>(channel: TracingChannel<unknown, C>, context: C | undefined, error?: unknown): void {
+  if (context === undefined) return;
+  if (error !== undefined) {
+    context.error = error;
+    channel.error.publish(context);
+  }
+  channel.asyncStart.publish(context);
+  channel.asyncEnd.publish(context);
+}
 
 /**
  * Opens a span when `channel` has subscribers: publishes `start`, then `end` (the synchronous part
