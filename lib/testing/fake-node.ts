@@ -36,6 +36,12 @@ export interface FakeCall {
   readonly commands?: readonly string[];
 }
 
+/**
+ * Computes a reply from the call: an info reply, command body, stream frames or login reply (or an
+ * AerospikeError, or a cold Observable for timing), matching the call's kind; undefined = no answer.
+ */
+export type FakeResponder = (call: FakeCall) => ScriptEntry<unknown> | StreamScript | undefined;
+
 export interface PendingScripts {
   readonly connect: number;
   readonly info: number;
@@ -59,6 +65,7 @@ export class FakeNode {
   readonly commandStreamQueue: ScriptEntry<Uint8Array>[] = [];
   readonly streamQueue: StreamScript[] = [];
   readonly loginQueue: ScriptEntry<LoginReply>[] = [];
+  responder: FakeResponder | undefined;
 
   constructor(
     readonly id: string,

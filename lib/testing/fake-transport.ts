@@ -28,6 +28,7 @@ import {
   streamToObservable,
   type ConnectOutcome,
   type FakeCall,
+  type FakeResponder,
   type HandleState,
   type PendingScripts,
   type ScriptEntry,
@@ -105,6 +106,15 @@ export class FakeTransport implements NodeTransport {
 
   scriptLogin(id: string, reply: ScriptEntry<LoginReply>): void {
     this.node(id).loginQueue.push(reply);
+  }
+
+  /**
+   * Answers a node's calls computed from the call itself (kind, request bytes, info names), consulted
+   * when that shape's script queue is empty and before setDefaultReply's entry. A responder returning
+   * undefined falls through to the default. `undefined` removes the node's responder.
+   */
+  setResponder(id: string, responder: FakeResponder | undefined): void {
+    this.node(id).responder = responder;
   }
 
   /** The entry used, for every node, when a call shape's queue is empty; undefined restores no_script. */
@@ -309,6 +319,12 @@ export class FakeTransport implements NodeTransport {
     convert: (entry: unknown) => Observable<unknown> = (entry) => entryToObservable(entry),
   ): Observable<unknown> {
     if (queue !== undefined && queue.length > 0) return convert(queue.shift());
+    const responder = state.node.responder;
+    if (responder !== undefined) {
+      // operation$ logs the call before it takes a script, so the last call is this one
+      const answer = responder(state.node.calls[state.node.calls.length - 1]!);
+      if (answer !== undefined) return convert(answer);
+    }
     if (this.defaults.has(shape)) return convert(this.defaults.get(shape));
     const node = state.node;
     return throwError(

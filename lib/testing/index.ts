@@ -2,7 +2,7 @@
 // A thin barrel: no logic lives here, and nothing in lib/ outside lib/testing/ imports it.
 
 export { FakeTransport, type FakeTransportOptions } from './fake-transport';
-export type { ConnectOutcome, FakeCall, PendingScripts, RecordedLoginOptions, ScriptEntry, StreamScript } from './fake-node';
+export type { ConnectOutcome, FakeCall, FakeResponder, PendingScripts, RecordedLoginOptions, ScriptEntry, StreamScript } from './fake-node';
 export {
   adminFrame,
   adminRecord,
