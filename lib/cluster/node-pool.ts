@@ -1,0 +1,240 @@
+// Per-node connection pool (cluster.md §8.3, J semantics): LIFO reuse of idle connections, opens up
+// to maxConnsPerNode (beyond: no_more_connections, retryable, no waiting), closes idle ones past
+// maxSocketIdleMs. Only a connection whose operation completed normally comes back; no timers here.
+
+import { Observable, type SchedulerLike } from 'rxjs';
+import { AerospikeError } from '../errors';
+import type { Connection, NodeTransport } from '../node-transport';
+
+export interface PoolLimits {
+  readonly minConns: number;
+  readonly maxConns: number;
+  readonly maxIdleMs: number;
+}
+
+export interface PoolStats {
+  /** Connections open or opening (idle + in use + connecting). */
+  readonly open: number;
+  readonly idle: number;
+  readonly inUse: number;
+  /** Connect attempts that succeeded / failed, since the pool was created. */
+  readonly opened: number;
+  readonly connectFailures: number;
+  /** Connections closed by the pool (idle too long, dead on checkout, discarded after an error, pool closed). */
+  readonly closed: number;
+}
+
+interface IdleEntry {
+  readonly conn: Connection;
+  readonly sinceMs: number;
+}
+
+export class NodePool {
+  private readonly idle: IdleEntry[] = [];
+  /** Checked-out connections: closing the pool closes them too (their operations end with network_error). */
+  private readonly checkedOut = new Set<Connection>();
+  /** Connections the pool answers for: idle, checked out, or being opened. */
+  private total = 0;
+  private inUse = 0;
+  private opened = 0;
+  private connectFailures = 0;
+  private closedCount = 0;
+  private closed = false;
+
+  constructor(
+    private readonly nodeName: string,
+    private readonly transport: NodeTransport,
+    private readonly scheduler: SchedulerLike,
+    private readonly limits: PoolLimits,
+    /** Opens one authenticated connection to the node (cold). */
+    private readonly open: () => Observable<Connection>,
+  ) {}
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Cold: the most recently used idle connection that is still open and not idle too long, else a new
+   * one while below maxConns, else no_more_connections. A checkout cut short while connecting
+   * gives its slot back.
+   */
+  checkout$(): Observable<Connection> {
+    return new Observable<Connection>((subscriber) => {
+      if (this.closed) {
+        subscriber.error(new AerospikeError('invalid_node', `node ${this.nodeName} is no longer in the cluster`, { node: this.nodeName }));
+        return undefined;
+      }
+      const reused = this.takeIdle();
+      if (reused !== undefined) {
+        this.inUse++;
+        this.checkedOut.add(reused);
+        subscriber.next(reused);
+        subscriber.complete();
+        return undefined;
+      }
+      if (this.total >= this.limits.maxConns) {
+        subscriber.error(
+          new AerospikeError('no_more_connections', `node ${this.nodeName} has ${this.total} connections open, the maxConnsPerNode limit`, { node: this.nodeName }),
+        );
+        return undefined;
+      }
+      this.total++;
+      let settled = false;
+      const inner = this.open().subscribe({
+        next: (conn) => {
+          if (settled) return;
+          settled = true;
+          this.opened++;
+          if (this.closed) {
+            // the node left the cluster while this connection was being opened
+            this.total--;
+            this.closedCount++;
+            this.transport.close(conn);
+            subscriber.error(new AerospikeError('invalid_node', `node ${this.nodeName} is no longer in the cluster`, { node: this.nodeName }));
+            return;
+          }
+          this.inUse++;
+          this.checkedOut.add(conn);
+          subscriber.next(conn);
+          subscriber.complete();
+        },
+        error: (err: unknown) => {
+          if (settled) return;
+          settled = true;
+          this.total--;
+          this.connectFailures++;
+          subscriber.error(err);
+        },
+        complete: () => {
+          if (settled) return;
+          settled = true;
+          this.total--;
+          subscriber.error(new AerospikeError('connection_error', `connecting to node ${this.nodeName} completed without a connection`, { node: this.nodeName }));
+        },
+      });
+      return () => {
+        inner.unsubscribe();
+        if (!settled) {
+          settled = true;
+          this.total--;
+        }
+      };
+    });
+  }
+
+  /** A connection whose operation completed normally: kept for reuse when it is still open. */
+  release(conn: Connection): void {
+    if (!this.checkedOut.delete(conn)) return;
+    this.inUse--;
+    if (this.closed || !conn.isOpen) {
+      this.drop(conn);
+      return;
+    }
+    this.idle.push({ conn, sinceMs: this.scheduler.now() });
+  }
+
+  /** A connection that errored or was cut short: never reused (the transport has destroyed it already). */
+  discard(conn: Connection): void {
+    if (!this.checkedOut.delete(conn)) return;
+    this.inUse--;
+    this.drop(conn);
+  }
+
+  /** Closes idle connections past maxIdleMs, oldest first, keeping minConns. Returns how many were closed. */
+  trimIdle(): number {
+    const now = this.scheduler.now();
+    let trimmed = 0;
+    // idle is oldest-first: the front holds the longest-idle connections
+    while (this.idle.length > 0 && this.total > this.limits.minConns) {
+      const oldest = this.idle[0]!;
+      if (now - oldest.sinceMs <= this.limits.maxIdleMs && oldest.conn.isOpen) break;
+      this.idle.shift();
+      this.drop(oldest.conn);
+      trimmed++;
+    }
+    return trimmed;
+  }
+
+  /** How many connections to open to reach minConns. */
+  missingMin(): number {
+    return this.closed ? 0 : Math.max(0, this.limits.minConns - this.total);
+  }
+
+  /** Opens one new connection straight into the idle list (for minConnsPerNode); a failure is only counted. */
+  warm$(): Observable<void> {
+    return new Observable<void>((subscriber) => {
+      if (this.closed || this.total >= this.limits.maxConns) {
+        subscriber.complete();
+        return undefined;
+      }
+      this.total++;
+      let settled = false;
+      const inner = this.open().subscribe({
+        next: (conn) => {
+          if (settled) return;
+          settled = true;
+          this.opened++;
+          this.idle.push({ conn, sinceMs: this.scheduler.now() });
+          if (this.closed) this.close();
+          subscriber.complete();
+        },
+        error: () => {
+          settled = true;
+          this.total--;
+          this.connectFailures++;
+          subscriber.complete();
+        },
+        complete: () => {
+          if (!settled) this.total--;
+          settled = true;
+          subscriber.complete();
+        },
+      });
+      return () => {
+        inner.unsubscribe();
+        if (!settled) {
+          settled = true;
+          this.total--;
+        }
+      };
+    });
+  }
+
+  /**
+   * Closes every idle connection. `abortInUse` also closes the connections in use (their operations end
+   * with network_error, as client close() promises); otherwise they are closed when they come back. Idempotent.
+   */
+  close(abortInUse = false): void {
+    this.closed = true;
+    for (const entry of this.idle.splice(0)) this.drop(entry.conn);
+    if (abortInUse) for (const conn of this.checkedOut) this.transport.close(conn);
+  }
+
+  stats(): PoolStats {
+    return {
+      open: this.total,
+      idle: this.idle.length,
+      inUse: this.inUse,
+      opened: this.opened,
+      connectFailures: this.connectFailures,
+      closed: this.closedCount,
+    };
+  }
+
+  private takeIdle(): Connection | undefined {
+    const now = this.scheduler.now();
+    while (this.idle.length > 0) {
+      const entry = this.idle.pop()!;
+      if (entry.conn.isOpen && now - entry.sinceMs <= this.limits.maxIdleMs) return entry.conn;
+      this.drop(entry.conn);
+    }
+    return undefined;
+  }
+
+  private drop(conn: Connection): void {
+    this.total--;
+    this.closedCount++;
+    this.transport.close(conn);
+  }
+}

@@ -1,0 +1,150 @@
+// Node pools (cluster.md §8.3, J): LIFO reuse, the maxConns cap without waiting, idle expiry,
+// discards, warm-up to minConns and close, on a FakeTransport in virtual time.
+import { firstValueFrom, type Observable } from 'rxjs';
+import { NodePool, type PoolLimits } from '../../lib/cluster/node-pool';
+import { AerospikeError } from '../../lib/errors';
+import type { Connection } from '../../lib/node-transport';
+import { FakeTransport } from '../../lib/testing/fake-transport';
+import { runMarbles } from './cluster-harness';
+
+function pool(fake: FakeTransport, limits: Partial<PoolLimits> = {}): NodePool {
+  return new NodePool('A', fake, fake['scheduler' as keyof FakeTransport] as never, { minConns: 0, maxConns: 3, maxIdleMs: 1000, ...limits }, () => fake.connect$('10.0.0.1', 3000));
+}
+
+function take(p: NodePool): Connection {
+  let conn: Connection | undefined;
+  let error: unknown;
+  p.checkout$().subscribe({ next: (c) => (conn = c), error: (e) => (error = e) });
+  if (error !== undefined) throw error;
+  return conn!;
+}
+
+describe('NodePool', () => {
+  let fake: FakeTransport;
+  beforeEach(() => (fake = new FakeTransport({ nodes: [{ id: 'A', host: '10.0.0.1', port: 3000 }] })));
+
+  it('reuses the most recently returned idle connection first', () => {
+    runMarbles(() => {
+      const p = pool(fake);
+      const [one, two] = [take(p), take(p)];
+      p.release(one);
+      p.release(two);
+      expect(take(p)).toBe(two);
+      expect(take(p)).toBe(one);
+      expect(fake.connectCount('A')).toBe(2);
+    });
+  });
+
+  it('opens up to maxConns, then fails at once with no_more_connections', () => {
+    runMarbles(() => {
+      const p = pool(fake, { maxConns: 2 });
+      take(p);
+      take(p);
+      expect(() => take(p)).toThrow(new AerospikeError('no_more_connections', 'node A has 2 connections open, the maxConnsPerNode limit'));
+      expect(p.stats()).toEqual({ open: 2, idle: 0, inUse: 2, opened: 2, connectFailures: 0, closed: 0 });
+    });
+  });
+
+  it('never keeps a discarded connection, and closes it', () => {
+    runMarbles(() => {
+      const p = pool(fake);
+      const conn = take(p);
+      p.discard(conn);
+      expect(p.stats()).toEqual({ open: 0, idle: 0, inUse: 0, opened: 1, connectFailures: 0, closed: 1 });
+      expect(conn.isOpen).toBeFalse();
+    });
+  });
+
+  it('never hands out a connection that died while idle', () => {
+    runMarbles(() => {
+      const p = pool(fake);
+      const conn = take(p);
+      p.release(conn);
+      fake.disconnect('A');
+      fake.reconnect('A');
+      const next = take(p);
+      expect(next).not.toBe(conn);
+      expect(next.isOpen).toBeTrue();
+    });
+  });
+
+  it('closes a connection idle longer than maxIdleMs at checkout and opens another', () => {
+    runMarbles(({ at }) => {
+      const p = pool(fake, { maxIdleMs: 100 });
+      const conn = take(p);
+      p.release(conn);
+      at(101, () => {
+        const next = take(p);
+        expect(next).not.toBe(conn);
+        expect(conn.isOpen).toBeFalse();
+      });
+    });
+  });
+
+  it('trims idle connections past maxIdleMs, oldest first, keeping minConns', () => {
+    runMarbles(({ at }) => {
+      const p = pool(fake, { minConns: 1, maxIdleMs: 100 });
+      const [a, b, c] = [take(p), take(p), take(p)];
+      p.release(a);
+      at(60, () => p.release(b));
+      at(70, () => p.release(c));
+      at(155, () => expect(p.trimIdle()).toBe(1));
+      at(200, () => {
+        expect(p.trimIdle()).toBe(1);
+        expect(p.stats().idle).toBe(1);
+        expect([a.isOpen, b.isOpen, c.isOpen]).toEqual([false, false, true]);
+      });
+    });
+  });
+
+  it('a checkout cut short while connecting gives its slot back', () => {
+    runMarbles(({ cold, at }) => {
+      fake.scriptConnect('A', cold('50ms x'));
+      const p = pool(fake, { maxConns: 1 });
+      const sub = p.checkout$().subscribe();
+      at(10, () => {
+        sub.unsubscribe();
+        expect(p.stats().open).toBe(0);
+        expect(take(p).isOpen).toBeTrue();
+      });
+    });
+  });
+
+  it('a failed connect gives its slot back and counts the failure', () => {
+    runMarbles(() => {
+      fake.scriptConnect('A', new AerospikeError('connection_error', 'refused'));
+      const p = pool(fake, { maxConns: 1 });
+      expect(() => take(p)).toThrow(new AerospikeError('connection_error', 'refused'));
+      expect(p.stats()).toEqual({ open: 0, idle: 0, inUse: 0, opened: 0, connectFailures: 1, closed: 0 });
+    });
+  });
+
+  it('warm$ opens a connection straight into the idle list', () => {
+    runMarbles(() => {
+      const p = pool(fake, { minConns: 2 });
+      expect(p.missingMin()).toBe(2);
+      p.warm$().subscribe();
+      expect(p.stats()).toEqual({ open: 1, idle: 1, inUse: 0, opened: 1, connectFailures: 0, closed: 0 });
+      expect(p.missingMin()).toBe(1);
+    });
+  });
+
+  it('close() closes idle connections now, in-use ones when they come back, and refuses checkouts', async () => {
+    const p = pool(fake);
+    const [idle, busy] = [await firstValueFrom(p.checkout$()), await firstValueFrom(p.checkout$())];
+    p.release(idle);
+    p.close();
+    expect(idle.isOpen).toBeFalse();
+    expect(busy.isOpen).toBeTrue();
+    p.release(busy);
+    expect(busy.isOpen).toBeFalse();
+    await expectAsync(firstValueFrom(p.checkout$() as Observable<Connection>)).toBeRejectedWith(new AerospikeError('invalid_node', 'node A is no longer in the cluster'));
+  });
+
+  it('close(true) also closes the connections in use', async () => {
+    const p = pool(fake);
+    const busy = await firstValueFrom(p.checkout$());
+    p.close(true);
+    expect(busy.isOpen).toBeFalse();
+  });
+});
