@@ -1,0 +1,228 @@
+// Multi-key reads across the cluster (client-design.md §C5 Batch, cluster.md §10 J): keys grouped by
+// the node their replica policy routes to, one request per node, nodes in parallel; a node that fails
+// has only its keys regrouped on their next replica within the call's budget; results by caller index.
+
+import { defer, from, ignoreElements, map, mergeMap, Observable, of, timer, type OperatorFunction } from 'rxjs';
+import { AerospikeError } from '../errors';
+import { decodeRecords, type DecodedRecord } from '../protocol/record';
+import { ResultCode } from '../protocol/result-codes';
+import { clusterChannels, finishSpan, startSpan, type CommandSpanContext } from '../telemetry';
+import type { ClusterNode } from './cluster-node';
+import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
+import type { ResolvedPolicy } from './policy';
+import { withPooledConnection$ } from './pooled-connection';
+import { classifyFailure } from './retry-classifier';
+
+export interface BatchKey {
+  readonly namespace: string;
+  readonly partition: number;
+}
+
+export interface BatchCommand<K extends BatchKey, T> {
+  readonly command: string;
+  readonly keys: readonly K[];
+  /** The request for one node: its keys with their caller indexes (sent on the wire, echoed in replies). */
+  readonly encode: (entries: readonly { readonly key: K; readonly index: number }[]) => Buffer;
+  /** A reply record (result 0, or 2 key-not-found) → the value at its index. */
+  readonly parse: (record: DecodedRecord, index: number) => T;
+  /** Value for a key the server reported missing (result 2) or filtered out (27). */
+  readonly missing: T;
+}
+
+/** Per-key result codes that are retried on the key's next replica rather than failing the batch. */
+const RETRYABLE_KEY_CODES: ReadonlySet<number> = new Set([ResultCode.TIMEOUT, ResultCode.PARTITION_UNAVAILABLE, ResultCode.KEY_BUSY, ResultCode.DEVICE_OVERLOAD]);
+
+interface Group<K> {
+  readonly node: ClusterNode;
+  readonly entries: { readonly key: K; readonly index: number }[];
+}
+
+/**
+ * Cold: emits the results array (caller order) once every key has a result, then completes. Node
+ * requests run in parallel up to `maxConcurrentNodes` (0 = all). Cancelling destroys every in-flight socket.
+ */
+export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd: BatchCommand<K, T>, policy: ResolvedPolicy, maxConcurrentNodes = 0): Observable<T[]> {
+  return defer(() => {
+    ctx.ensureOpen();
+    const results = new Array<T>(cmd.keys.length);
+    const pending = new Set<number>(cmd.keys.map((_, i) => i));
+    const sequences = new Uint32Array(cmd.keys.length);
+    const budget = new AttemptBudget(ctx.scheduler, policy, false, 2);
+    const span = startSpan(clusterChannels.command, (): CommandSpanContext => ({
+      command: cmd.command,
+      namespace: cmd.keys[0]?.namespace ?? '',
+      set: undefined,
+      partition: undefined,
+      attempts: 0,
+      node: undefined,
+    }));
+    if (pending.size === 0) return of(results);
+
+    const runGroup$ = (group: Group<K>, attempt: number): Observable<void> => {
+      const remaining = budget.remainingMs();
+      const deadline = readDeadlineMs(policy, remaining);
+      const node = group.node;
+      node.counters.commands++;
+      const request = cmd.encode(group.entries);
+      const failures: { index: number; error: AerospikeError }[] = [];
+      return withPooledConnection$(node.pool, (conn) => ctx.transport.commandStream$(conn, request, deadline, { useCompression: policy.useCompression, attempt }), 'value').pipe(
+        map((body) => {
+          for (const record of decodeRecords(body)) {
+            if (record.last) {
+              if (record.resultCode !== 0) throw AerospikeError.fromResultCode(record.resultCode, `${cmd.command} on node ${node.name}`, { node: node.name });
+              continue;
+            }
+            const index = record.batchIndex;
+            if (!pending.has(index)) continue;
+            const code = record.resultCode;
+            if (code === ResultCode.OK) results[index] = cmd.parse(record, index);
+            else if (code === ResultCode.KEY_NOT_FOUND || code === ResultCode.FILTERED_OUT) results[index] = cmd.missing;
+            else {
+              failures.push({ index, error: AerospikeError.fromResultCode(code, `${cmd.command} of key ${index}`, { node: node.name }) });
+              continue;
+            }
+            pending.delete(index);
+          }
+          const fatal = failures.find((f) => !RETRYABLE_KEY_CODES.has(f.error.resultCode!));
+          if (fatal !== undefined) throw fatal.error;
+          for (const f of failures) {
+            sequences[f.index]!++;
+            if (f.error.resultCode === ResultCode.PARTITION_UNAVAILABLE) ctx.requestTend();
+          }
+          if (failures.length > 0) throw failures[0]!.error;
+        }),
+        ignoreElements(),
+        withDeadline(ctx, remaining, cmd.command, node),
+        (source) =>
+          new Observable<void>((subscriber) =>
+            source.subscribe({
+              error: (error: unknown) => {
+                // a retryable node failure: only its keys move to their next replica
+                node.counters.commandErrors++;
+                const kind = classifyFailure(error);
+                if (!kind.retryable) {
+                  subscriber.error(error);
+                  return;
+                }
+                if (kind.nodeError) node.errorCount++;
+                if (kind.requestTend) ctx.requestTend();
+                for (const entry of group.entries) if (pending.has(entry.index)) sequences[entry.index]!++;
+                lastError = error;
+                subscriber.complete();
+              },
+              complete: () => subscriber.complete(),
+            }),
+          ),
+      );
+    };
+
+    let lastError: unknown;
+    const round$ = (): Observable<T[]> =>
+      defer(() => {
+        const attempt = budget.attempts++;
+        const groups = groupByNode(ctx, cmd, policy, pending, sequences, (error) => (lastError = error));
+        return from(groups).pipe(
+          mergeMap((g) => runGroup$(g, attempt), maxConcurrentNodes > 0 ? maxConcurrentNodes : Infinity),
+          ignoreElements(),
+          (done$) =>
+            new Observable<T[]>((subscriber) =>
+              done$.subscribe({
+                error: (e: unknown) => subscriber.error(e),
+                complete: () => {
+                  if (pending.size === 0) {
+                    subscriber.next(results);
+                    subscriber.complete();
+                    return;
+                  }
+                  let sleepMs: number;
+                  try {
+                    ctx.ensureOpen();
+                    sleepMs = budget.afterFailure(lastError, false, undefined);
+                  } catch (final) {
+                    subscriber.error(final);
+                    return;
+                  }
+                  const next = (sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => round$())).subscribe(subscriber);
+                  return () => next.unsubscribe();
+                },
+              }),
+            ),
+        );
+      });
+
+    return round$().pipe(
+      (source) =>
+        new Observable<T[]>((subscriber) => {
+          let ended = false;
+          const end = (result: string, error?: unknown): void => {
+            if (ended || span === undefined) return;
+            ended = true;
+            span.attempts = budget.attempts;
+            span.node = budget.lastNode?.name;
+            span.result = result;
+            finishSpan(clusterChannels.command, span, error);
+          };
+          const inner = source.subscribe({
+            next: (v) => subscriber.next(v),
+            error: (e: unknown) => {
+              end(e instanceof AerospikeError ? e.code : 'error', e);
+              subscriber.error(e);
+            },
+            complete: () => {
+              end('ok');
+              subscriber.complete();
+            },
+          });
+          return () => {
+            inner.unsubscribe();
+            if (!ended && span !== undefined) span.cancelled = true;
+            end('cancelled');
+          };
+        }),
+    );
+  });
+}
+
+/** Pending keys by routed node, nodes in first-seen order; keys with no usable node wait for the next round. */
+function groupByNode<K extends BatchKey, T>(
+  ctx: ExecutionContext,
+  cmd: BatchCommand<K, T>,
+  policy: ResolvedPolicy,
+  pending: ReadonlySet<number>,
+  sequences: Uint32Array,
+  noNode: (error: AerospikeError) => void,
+): Group<K>[] {
+  const map = ctx.currentMap();
+  const groups = new Map<ClusterNode, Group<K>>();
+  for (const index of pending) {
+    const key = cmd.keys[index]!;
+    const node = ctx.router.read(map, key.namespace, key.partition, policy.replica, sequences[index]!);
+    if (node === undefined) {
+      noNode(noNodeError(map, key.namespace, key.partition));
+      sequences[index]!++;
+      continue;
+    }
+    let group = groups.get(node);
+    if (group === undefined) groups.set(node, (group = { node, entries: [] }));
+    group.entries.push({ key, index });
+  }
+  return [...groups.values()];
+}
+
+/** Bounds one node request by what is left of the call's total budget (none when unlimited). */
+function withDeadline<T>(ctx: ExecutionContext, remainingMs: number, command: string, node: ClusterNode): OperatorFunction<T, T> {
+  return (source) => {
+    if (!Number.isFinite(remainingMs)) return source;
+    return new Observable<T>((subscriber) => {
+      const inner = source.subscribe(subscriber);
+      const timerSub = timer(Math.max(1, remainingMs), ctx.scheduler).subscribe(() => {
+        inner.unsubscribe();
+        subscriber.error(new AerospikeError('timeout', `${command} exceeded its total timeout on node ${node.name}`, { node: node.name }));
+      });
+      return () => {
+        inner.unsubscribe();
+        timerSub.unsubscribe();
+      };
+    });
+  };
+}
