@@ -6,8 +6,8 @@ import { defer, from, ignoreElements, map, mergeMap, Observable, of, timer, type
 import { AerospikeError } from '../errors';
 import { decodeRecords, type DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
-import { clusterChannels, finishSpan, startSpan, type CommandSpanContext } from '../telemetry';
 import type { ClusterNode } from './cluster-node';
+import { withCommandSpan } from './command-span';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
@@ -48,14 +48,6 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
     const pending = new Set<number>(cmd.keys.map((_, i) => i));
     const sequences = new Uint32Array(cmd.keys.length);
     const budget = new AttemptBudget(ctx.scheduler, policy, false, 2);
-    const span = startSpan(clusterChannels.command, (): CommandSpanContext => ({
-      command: cmd.command,
-      namespace: cmd.keys[0]?.namespace ?? '',
-      set: undefined,
-      partition: undefined,
-      attempts: 0,
-      node: undefined,
-    }));
     if (pending.size === 0) return of(results);
 
     const runGroup$ = (group: Group<K>, attempt: number): Observable<void> => {
@@ -150,36 +142,7 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
         );
       });
 
-    return round$().pipe(
-      (source) =>
-        new Observable<T[]>((subscriber) => {
-          let ended = false;
-          const end = (result: string, error?: unknown): void => {
-            if (ended || span === undefined) return;
-            ended = true;
-            span.attempts = budget.attempts;
-            span.node = budget.lastNode?.name;
-            span.result = result;
-            finishSpan(clusterChannels.command, span, error);
-          };
-          const inner = source.subscribe({
-            next: (v) => subscriber.next(v),
-            error: (e: unknown) => {
-              end(e instanceof AerospikeError ? e.code : 'error', e);
-              subscriber.error(e);
-            },
-            complete: () => {
-              end('ok');
-              subscriber.complete();
-            },
-          });
-          return () => {
-            inner.unsubscribe();
-            if (!ended && span !== undefined) span.cancelled = true;
-            end('cancelled');
-          };
-        }),
-    );
+    return round$().pipe(withCommandSpan(() => ({ command: cmd.command, namespace: cmd.keys[0]?.namespace ?? '', set: undefined, partition: undefined }), budget));
   });
 }
 

@@ -2,11 +2,11 @@
 // command$ with the read deadline → parse, retried by RxJS `retry` on the injected scheduler within
 // the total budget. Owns the in-doubt rule for writes and the command span; never touches a socket.
 
-import { defer, map, Observable, of, retry, throwError, timeout, timer, type SchedulerLike } from 'rxjs';
+import { defer, map, of, retry, throwError, timeout, timer, type Observable, type SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { NodeTransport, Request } from '../node-transport';
-import { clusterChannels, finishSpan, startSpan, type CommandSpanContext } from '../telemetry';
 import type { ClusterNode } from './cluster-node';
+import { withCommandSpan } from './command-span';
 import type { PartitionMap } from './partition-map';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
@@ -119,17 +119,8 @@ export function executeKeyCommand$<T>(ctx: ExecutionContext, cmd: KeyCommand<T>,
     const map0 = ctx.currentMap();
     const replicas = map0.namespace(cmd.namespace)?.replicaCount ?? 1;
     const budget = new AttemptBudget(ctx.scheduler, policy, cmd.write, Math.max(1, replicas));
-    const span = startSpan(clusterChannels.command, (): CommandSpanContext => ({
-      command: cmd.command,
-      namespace: cmd.namespace,
-      set: cmd.set,
-      partition: cmd.partition,
-      attempts: 0,
-      node: undefined,
-    }));
     let sent = false;
     let node: ClusterNode | undefined;
-    let ended = false;
     const attempt$ = defer((): Observable<T> => {
       sent = false;
       node = undefined;
@@ -180,34 +171,7 @@ export function executeKeyCommand$<T>(ctx: ExecutionContext, cmd: KeyCommand<T>,
           return sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0);
         },
       }),
-      (source) =>
-        new Observable<T>((subscriber) => {
-          const end = (result: string, error?: unknown): void => {
-            if (ended) return;
-            ended = true;
-            if (span === undefined) return;
-            span.attempts = budget.attempts;
-            span.node = budget.lastNode?.name;
-            span.result = result;
-            finishSpan(clusterChannels.command, span, error);
-          };
-          const inner = source.subscribe({
-            next: (value) => subscriber.next(value),
-            error: (error: unknown) => {
-              end(error instanceof AerospikeError ? error.code : 'error', error);
-              subscriber.error(error);
-            },
-            complete: () => {
-              end('ok');
-              subscriber.complete();
-            },
-          });
-          return () => {
-            inner.unsubscribe();
-            if (!ended && span !== undefined) span.cancelled = true;
-            end('cancelled');
-          };
-        }),
+      withCommandSpan(() => ({ command: cmd.command, namespace: cmd.namespace, set: cmd.set, partition: cmd.partition }), budget),
     );
   });
 }

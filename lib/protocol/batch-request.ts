@@ -57,9 +57,13 @@ function sameShape(a: EntryShape | undefined, b: EntryShape): boolean {
   );
 }
 
-/** The whole batch-get frame; replies carry each key's position in the transaction-ttl slot. */
-export function encodeBatchGet(keys: readonly BatchGetKey[], options: BatchGetOptions = {}): Buffer {
+/**
+ * The whole batch-get frame; replies carry each key's index in the transaction-ttl slot: its position
+ * in `keys`, or `indexes[i]` when given (a cluster client sends each node a subset of the caller's keys).
+ */
+export function encodeBatchGet(keys: readonly BatchGetKey[], options: BatchGetOptions = {}, indexes?: readonly number[]): Buffer {
   if (keys.length === 0) throw new RangeError('a batch needs at least one key');
+  if (indexes !== undefined && indexes.length !== keys.length) throw new RangeError(`indexes must give one index per key: ${indexes.length} for ${keys.length} keys`);
   const parts: Buffer[] = [];
   const head = Buffer.allocUnsafe(5);
   head.writeUInt32BE(keys.length, 0);
@@ -76,7 +80,9 @@ export function encodeBatchGet(keys: readonly BatchGetKey[], options: BatchGetOp
     const bins = key.headerOnly === true ? [] : (key.bins ?? []);
     const shape: EntryShape = { namespace: key.namespace, set: key.set, info1: readInfo1(key), bins };
     const prefix = Buffer.allocUnsafe(ENTRY_PREFIX);
-    prefix.writeUInt32BE(index, 0);
+    const wireIndex = indexes === undefined ? index : indexes[index]!;
+    if (!Number.isInteger(wireIndex) || wireIndex < 0 || wireIndex > 0xffff_ffff) throw new RangeError(`indexes[${index}] must be a u32, got ${wireIndex}`);
+    prefix.writeUInt32BE(wireIndex, 0);
     prefix.set(keyDigest(key), 4);
     parts.push(prefix);
     if (sameShape(previous, shape)) {

@@ -3,6 +3,8 @@
 import type { RunHelpers, TestScheduler } from 'rxjs/testing';
 import { AerospikeError } from '../../lib/errors';
 import type { KeyCommand } from '../../lib/cluster/executor';
+import type { BatchCommand } from '../../lib/cluster/batch-executor';
+import { encodeBatchGet } from '../../lib/protocol/batch-request';
 import { READ_POLICY_DEFAULTS, WRITE_POLICY_DEFAULTS, type ResolvedPolicy } from '../../lib/cluster/policy';
 import { keyDigest, encodeGet, encodePut, type RecordKey } from '../../lib/protocol/requests';
 import { partitionId } from '../../lib/protocol/digest';
@@ -71,4 +73,21 @@ export function readPolicy(overrides: Partial<ResolvedPolicy> = {}): ResolvedPol
 
 export function writePolicy(overrides: Partial<ResolvedPolicy> = {}): ResolvedPolicy {
   return { ...WRITE_POLICY_DEFAULTS, ...overrides };
+}
+
+export interface HarnessBatchKey {
+  readonly namespace: string;
+  readonly partition: number;
+  readonly key: RecordKey;
+}
+
+/** A batch get of `keys`: each result is the record's bins, or null when missing. */
+export function batchCommand(keys: readonly RecordKey[]): BatchCommand<HarnessBatchKey, Record<string, unknown> | null> {
+  return {
+    command: 'batch_get',
+    keys: keys.map((key) => ({ namespace: key.namespace, partition: partitionOf(key), key })),
+    encode: (entries) => encodeBatchGet(entries.map((e) => e.key.key), {}, entries.map((e) => e.index)),
+    parse: (record) => ({ ...record.bins }),
+    missing: null,
+  };
 }
