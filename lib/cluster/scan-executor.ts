@@ -1,0 +1,156 @@
+// Partition scans across the cluster (client-design.md §C5 Scan, cluster.md §11): each pass sends every
+// node the unfinished partitions it holds (resuming after their last digest), nodes in parallel;
+// refused partitions and failed nodes are retried on the next replica in the next pass, with a fresh
+// task id, up to maxRetries passes within the budget. Each record is emitted exactly once.
+
+import { concat, defer, EMPTY, from, mergeMap, Observable, of, take, timer } from 'rxjs';
+import { AerospikeError } from '../errors';
+import { PROTO_HEADER_SIZE } from '../protocol/constants';
+import { decodeRecords, type DecodedRecord } from '../protocol/record';
+import { ResultCode } from '../protocol/result-codes';
+import { withCommandSpan } from './command-span';
+import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
+import { PartitionTracker, type NodeAssignment, type PartitionStatus } from './partition-tracker';
+import type { ResolvedPolicy } from './policy';
+import { withPooledConnection$ } from './pooled-connection';
+import { classifyFailure } from './retry-classifier';
+
+export interface ScanPartitionRequest {
+  readonly id: number;
+  /** Resume after this digest (the last record seen in the partition), or scan it whole. */
+  readonly digest: Buffer | undefined;
+}
+
+export interface ScanCommand<T> {
+  readonly command: string;
+  readonly namespace: string;
+  readonly set: string | undefined;
+  /** Partitions to scan: default all 4096. */
+  readonly partitions: { readonly begin: number; readonly count: number };
+  /** Stop after this many records (undefined: all). */
+  readonly maxRecords: number | undefined;
+  /** The request for one node of one pass: its partitions, a fresh task id, the records still wanted. */
+  readonly encode: (partitions: readonly ScanPartitionRequest[], taskId: bigint, maxRecords: number | undefined) => Buffer;
+  readonly parse: (record: DecodedRecord) => T;
+}
+
+let taskCounter = BigInt(Math.floor(Math.random() * 2 ** 48)) << 8n;
+
+/** A task id no other pass of this process uses (the server refuses a reused id with result 4). */
+export function nextTaskId(): bigint {
+  taskCounter = (taskCounter + 1n) & 0xffff_ffff_ffff_ffffn;
+  return taskCounter === 0n ? nextTaskId() : taskCounter;
+}
+
+/** What to do with the records of one node's reply: feed the tracker, hand back the records to emit. */
+export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: PartitionTracker, nodeName: string): { values: T[]; last: boolean } {
+  const values: T[] = [];
+  let last = false;
+  for (const record of decodeRecords(frame.subarray(PROTO_HEADER_SIZE))) {
+    if (record.partitionDone) {
+      tracker.partitionDone(record.generation, record.resultCode);
+    } else if (record.last) {
+      if (record.resultCode !== ResultCode.OK && record.resultCode !== ResultCode.KEY_NOT_FOUND) {
+        throw AerospikeError.fromResultCode(record.resultCode, `${cmd.command} on node ${nodeName}`, { node: nodeName });
+      }
+      last = true;
+    } else if (record.digest !== undefined && tracker.recordSeen(record.digest)) {
+      if (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords) continue;
+      tracker.emitted++;
+      values.push(cmd.parse(record));
+    }
+  }
+  return { values, last };
+}
+
+export function partitionRequests(partitions: readonly PartitionStatus[]): ScanPartitionRequest[] {
+  return partitions.map((p) => ({ id: p.id, digest: p.digest }));
+}
+
+/** The error a pass ends with when partitions remain but no node failed: they were refused or unroutable. */
+export function unavailableError(remaining: number, namespace: string): AerospikeError {
+  return new AerospikeError('partition_unavailable', `${remaining} partitions of namespace "${namespace}" could not be scanned`, { resultCode: ResultCode.PARTITION_UNAVAILABLE });
+}
+
+/**
+ * Cold: emits each record as it arrives from every node (up to `maxConcurrentNodes` at once, 0 = all),
+ * then completes. Unsubscribing tears down every node's stream (their sockets are destroyed).
+ */
+export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, policy: ResolvedPolicy, maxConcurrentNodes = 0): Observable<T> {
+  return defer(() => {
+    ctx.ensureOpen();
+    const tracker = new PartitionTracker(cmd.partitions.begin, cmd.partitions.count);
+    const budget = new AttemptBudget(ctx.scheduler, policy, false, 2);
+    let lastError: unknown;
+
+    const nodeStream$ = (assignment: NodeAssignment, attempt: number, taskId: bigint): Observable<T> => {
+      const { node, partitions } = assignment;
+      budget.lastNode = node;
+      node.counters.commands++;
+      const wanted = cmd.maxRecords === undefined ? undefined : cmd.maxRecords - tracker.emitted;
+      const request = cmd.encode(partitionRequests(partitions), taskId, wanted);
+      const deadline = readDeadlineMs(policy, budget.remainingMs());
+      let completed = false;
+      return withPooledConnection$(node.pool, (conn) => ctx.transport.stream$(conn, request, deadline, { useCompression: policy.useCompression, attempt }), 'complete').pipe(
+        mergeMap((frame) => {
+          const { values, last } = recordsOfFrame(frame, cmd, tracker, node.name);
+          if (last) completed = true;
+          return from(values);
+        }),
+        (source) =>
+          new Observable<T>((subscriber) =>
+            source.subscribe({
+              next: (v) => subscriber.next(v),
+              error: (error: unknown) => {
+                node.counters.commandErrors++;
+                const kind = classifyFailure(error);
+                if (!kind.retryable) {
+                  subscriber.error(error);
+                  return;
+                }
+                if (kind.nodeError) node.errorCount++;
+                if (kind.requestTend) ctx.requestTend();
+                tracker.nodeFailed(partitions);
+                lastError = error;
+                subscriber.complete();
+              },
+              complete: () => {
+                if (completed) tracker.nodeCompleted(partitions);
+                else tracker.nodeFailed(partitions);
+                subscriber.complete();
+              },
+            }),
+          ),
+      );
+    };
+
+    const pass$ = (): Observable<T> =>
+      defer(() => {
+        ctx.ensureOpen();
+        const attempt = budget.attempts++;
+        const { assignments, unroutable } = tracker.assign(ctx.currentMap(), ctx.router, cmd.namespace);
+        if (unroutable.length > 0) lastError = noNodeError(ctx.currentMap(), cmd.namespace, unroutable[0]!.id);
+        const taskId = nextTaskId();
+        return concat(
+          from(assignments).pipe(mergeMap((a) => nodeStream$(a, attempt, taskId), maxConcurrentNodes > 0 ? maxConcurrentNodes : Infinity)),
+          defer(() => afterPass$()),
+        );
+      });
+
+    const afterPass$ = (): Observable<T> => {
+      const remaining = tracker.remaining;
+      if (remaining === 0 || (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords)) return EMPTY;
+      // partitions remain: a node failed (lastError), or nodes refused them with PARTITION_DONE
+      const error = lastError ?? unavailableError(remaining, cmd.namespace);
+      lastError = undefined;
+      ctx.ensureOpen();
+      const sleepMs = budget.afterFailure(error, false, undefined);
+      return (sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => pass$()));
+    };
+
+    const all$ = pass$();
+    return (cmd.maxRecords === undefined ? all$ : all$.pipe(take(cmd.maxRecords))).pipe(
+      withCommandSpan(() => ({ command: cmd.command, namespace: cmd.namespace, set: cmd.set, partition: undefined }), budget),
+    );
+  });
+}
