@@ -1,6 +1,8 @@
 // Holds a loopback port while a simulated node is down: a TCP handle bound to it but not listening,
-// so connects are refused (RST) and no other socket can take the port before the node listens again.
-// Test support only; uses Node's tcp_wrap binding and degrades to "no reservation" where it is absent.
+// so connects are refused (RST) and no ephemeral allocation (a port-0 listener, an outgoing connect)
+// takes the port before the node listens again. Test support only; uses Node's tcp_wrap binding and
+// degrades to "no reservation" where it is absent. An explicit listen on that port still succeeds
+// (libuv binds with SO_REUSEADDR).
 
 import { isIP } from 'node:net';
 

@@ -7,21 +7,25 @@ import { PARTITION_COUNT } from '../protocol/digest';
 /** 4096 bits, partition p at bit 0x80 >> (p & 7) of byte p >> 3 (the `replicas` bitmap layout). */
 const BITMAP_BYTES = PARTITION_COUNT / 8;
 
-/** FNV-1a over the node name and the partition id: a stable score per (node, partition). */
-function score(name: string, partition: number): number {
-  let hash = 0x811c9dc5;
-  const mix = (byte: number): void => {
-    hash ^= byte;
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  };
-  for (let i = 0; i < name.length; i++) mix(name.charCodeAt(i) & 0xff);
-  mix(partition & 0xff);
-  mix(partition >>> 8);
-  // a final avalanche: FNV alone leaves the low bits of close inputs correlated
+const FNV_OFFSET = 0x811c9dc5;
+const FNV_PRIME = 0x01000193;
+
+/** FNV-1a state after the node name's bytes: the per-node half of the score. */
+function nameHash(name: string): number {
+  let hash = FNV_OFFSET;
+  for (let i = 0; i < name.length; i++) hash = Math.imul(hash ^ (name.charCodeAt(i) & 0xff), FNV_PRIME) >>> 0;
+  return hash;
+}
+
+/** A stable score per (node, partition): FNV-1a continued over the partition id, then an avalanche. */
+function score(nameState: number, partition: number): number {
+  let hash = Math.imul(nameState ^ (partition & 0xff), FNV_PRIME) >>> 0;
+  hash = Math.imul(hash ^ (partition >>> 8), FNV_PRIME) >>> 0;
+  // FNV alone leaves the low bits of close inputs correlated
   hash ^= hash >>> 16;
   hash = Math.imul(hash, 0x7feb352d) >>> 0;
   hash ^= hash >>> 15;
-  return hash;
+  return hash >>> 0;
 }
 
 export class OwnershipTable {
@@ -42,10 +46,20 @@ export class OwnershipTable {
     if (members.length > 255) throw new RangeError(`at most 255 members, got ${members.length}`);
     this.replicaCount = Math.min(replicationFactor, members.length);
     this.slots = new Uint8Array(PARTITION_COUNT * this.replicaCount);
-    const order = members.map((_, i) => i);
+    const states = members.map(nameHash);
+    const scores = new Float64Array(members.length);
+    const order = new Uint8Array(members.length);
     for (let p = 0; p < PARTITION_COUNT; p++) {
-      const scores = members.map((name) => score(name, p));
-      order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+      // insertion sort by descending score (ties by index): member counts are small
+      for (let m = 0; m < members.length; m++) {
+        scores[m] = score(states[m]!, p);
+        let at = m;
+        while (at > 0 && scores[order[at - 1]!]! < scores[m]!) {
+          order[at] = order[at - 1]!;
+          at--;
+        }
+        order[at] = m;
+      }
       for (let r = 0; r < this.replicaCount; r++) this.slots[p * this.replicaCount + r] = order[(r + rotation) % members.length]!;
     }
   }
@@ -84,19 +98,26 @@ export class OwnershipTable {
 
   /** Partitions whose replica list differs from `other`'s. */
   changedSince(other: OwnershipTable): number {
+    if (other.replicaCount !== this.replicaCount) return PARTITION_COUNT;
+    const toOther = this.members.map((name) => other.members.indexOf(name));
     let changed = 0;
     for (let p = 0; p < PARTITION_COUNT; p++) {
-      const a = this.replicas(p);
-      const b = other.replicas(p);
-      if (a.length !== b.length || a.some((name, i) => name !== b[i])) changed++;
+      for (let r = 0; r < this.replicaCount; r++) {
+        const at = p * this.replicaCount + r;
+        if (toOther[this.slots[at]!] !== other.slots[at]) {
+          changed++;
+          break;
+        }
+      }
     }
     return changed;
   }
 
   /** Partitions this node holds (master or prole). */
   heldCount(name: string): number {
+    const member = this.members.indexOf(name);
     let held = 0;
-    for (let p = 0; p < PARTITION_COUNT; p++) if (this.holds(name, p)) held++;
+    for (const slot of this.slots) if (slot === member) held++;
     return held;
   }
 }

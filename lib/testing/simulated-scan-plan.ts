@@ -1,6 +1,6 @@
 // What a simulated node's partition scan returns, in the order a real node sends it: the requested
-// partitions in request order, each either its records (by digest, after a resume digest) or one
-// PARTITION_DONE marker when the node does not hold it. Decides content only; never encodes bytes.
+// partitions in request order, each either its records (descending digest order, after a resume
+// digest) or one PARTITION_DONE marker when the node does not hold it. Decides content only.
 
 import { parseError } from '../errors';
 import { FieldType } from '../protocol/constants';
@@ -16,7 +16,7 @@ export type PartitionAccess = 'held' | 'proxied' | 'unavailable';
 
 export type PartitionAccessFn = (namespace: string, partitionId: number) => PartitionAccess;
 
-/** One requested partition: all of it, or only digests after `after` (a DIGEST_ARRAY resume). */
+/** One requested partition: all of it, or only the digests that follow `after` (a DIGEST_ARRAY resume). */
 interface ScanTarget {
   readonly partitionId: number;
   readonly after: Buffer | undefined;
@@ -70,21 +70,22 @@ export function scanPlan(
     *[Symbol.iterator]() {
       const wanted = new Set<number>();
       for (const target of targets) if (served(target.partitionId)) wanted.add(target.partitionId);
-      // one pass over the store; a real node walks each partition's index in digest order
+      // one pass over the store; a real 8.1 node walks each partition in descending digest order
       const buckets = new Map<number, StoredRecord[]>();
       for (const record of store.scan(namespace, set, wanted)) {
         const bucket = buckets.get(record.partitionId);
         if (bucket === undefined) buckets.set(record.partitionId, [record]);
         else bucket.push(record);
       }
-      for (const bucket of buckets.values()) bucket.sort((a, b) => Buffer.compare(a.digest, b.digest));
+      for (const bucket of buckets.values()) bucket.sort((a, b) => Buffer.compare(b.digest, a.digest));
       for (const target of targets) {
         if (!wanted.has(target.partitionId)) {
           if (markers) yield target.partitionId;
           continue;
         }
         for (const record of buckets.get(target.partitionId) ?? []) {
-          if (target.after === undefined || Buffer.compare(record.digest, target.after) > 0) yield record;
+          // resuming after digest d returns the digests below d (d itself excluded), as a real node does
+          if (target.after === undefined || Buffer.compare(record.digest, target.after) < 0) yield record;
         }
       }
     },
