@@ -15,7 +15,7 @@ import { SimulatedCluster } from '../lib/testing';
 import { computeDigest, partitionId } from '../lib/protocol/digest';
 import type { KeyOutcome, WorkerReply, WorkerRequest } from './official-client-worker';
 
-/** The latest release; its package ships prebuilt addons for Node 18–24 (node-v115 is Node 20). */
+/** The latest release; the package ships prebuilt addons for Node 20, 22, 24 and 25 (ABI 115, 127, 137, 141). */
 const OFFICIAL_VERSION = '6.7.1';
 const SET = 'official';
 const KEY_COUNT = 100;
