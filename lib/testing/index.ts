@@ -39,7 +39,13 @@ export {
   SimulatedNode,
   type RequestKind,
   type SimulatedFaults,
+  type SimulatedNodeCluster,
   type SimulatedNodeOptions,
   type SimulatedNodeStats,
   type SyntheticScan,
 } from './simulated-node';
+export type { PartitionAccess } from './simulated-scan-plan';
+export { SimulatedStore, type StoredRecord } from './simulated-store';
+
+// Simulated cluster: N simulated nodes sharing a store and an ownership table, with membership faults.
+export { SimulatedCluster, type SimulatedClusterOptions, type SimulatedNodeRef } from './simulated-cluster';

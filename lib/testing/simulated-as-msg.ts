@@ -5,10 +5,11 @@
 import { parseError } from '../errors';
 import { FieldType, Info1, Info2, Info3, OpType, ParticleType } from '../protocol/constants';
 import { decodeAsMsgHeader, walkAsMsgRecords, type AsMsgHeader } from '../protocol/as-msg';
-import { DIGEST_SIZE } from '../protocol/digest';
+import { DIGEST_SIZE, partitionId } from '../protocol/digest';
 import { ResultCode } from '../protocol/result-codes';
 import type { RawParticle } from '../protocol/particle';
 import { asMsgReplyFrame, encodeReplyRecord, lastRecord, packRecords } from './simulated-reply';
+import { scanPlan, type PartitionAccessFn } from './simulated-scan-plan';
 import type { SimulatedStore, StoredRecord } from './simulated-store';
 
 export type AsMsgKind = 'get' | 'exists' | 'put' | 'delete' | 'scan' | 'batch' | 'unsupported';
@@ -21,6 +22,8 @@ export interface AsMsgContext {
   readonly scanLastInFinalFrame: boolean;
   readonly authenticated: boolean;
   readonly syntheticScan?: SyntheticScan | undefined;
+  /** The node's relation to each partition (a SimulatedCluster's ownership); absent: every partition held. */
+  readonly partitionAccess?: PartitionAccessFn | undefined;
 }
 
 /** A scan of `set` answered with `frames` generated frames of `frameBytes` body each, then LAST. */
@@ -116,6 +119,7 @@ export function handleAsMsg(body: Buffer, ctx: AsMsgContext): AsMsgReply {
 
   const digest = fields.get(FieldType.DIGEST_RIPE);
   if (digest === undefined || digest.length !== DIGEST_SIZE) return single({ resultCode: ResultCode.PARAMETER_ERROR });
+  if (ctx.partitionAccess?.(namespace, partitionId(digest)) === 'unavailable') return single({ resultCode: ResultCode.PARTITION_UNAVAILABLE });
   const existing = ctx.store.get(namespace, digest);
 
   switch (kind) {
@@ -184,38 +188,37 @@ function selectBins(record: StoredRecord, info1: number, ops: readonly RequestOp
   return out;
 }
 
-function* scanFrames(request: ParsedRequest, namespace: string, ctx: AsMsgContext, compress: boolean): Generator<Buffer> {
+function scanFrames(request: ParsedRequest, namespace: string, ctx: AsMsgContext, compress: boolean): Iterable<Buffer> {
   const { header, fields, ops } = request;
   const set = fields.get(FieldType.SET)?.toString('utf8') ?? '';
-  const pids = fields.get(FieldType.PID_ARRAY);
-  let partitions: Set<number> | undefined;
-  if (pids !== undefined) {
-    partitions = new Set();
-    for (let at = 0; at + 1 < pids.length; at += 2) partitions.add(pids.readUInt16LE(at));
-  }
+  const plan = scanPlan(fields, namespace, set, ctx.store, ctx.partitionAccess, (header.info3 & Info3.PARTITION_DONE) !== 0);
   const maxField = fields.get(FieldType.MAX_RECORDS);
   const max = maxField !== undefined && maxField.length === 8 ? maxField.readBigUInt64BE(0) : undefined;
-  const store = ctx.store;
   function* records(): Generator<Buffer> {
     let sent = 0n;
-    for (const record of store.scan(namespace, set, partitions)) {
+    for (const item of plan) {
+      // a partition this node does not serve: rc 11, partition id in the generation slot, no fields
+      if (typeof item === 'number') {
+        yield encodeReplyRecord({ info3: Info3.PARTITION_DONE, resultCode: ResultCode.PARTITION_UNAVAILABLE, generation: item });
+        continue;
+      }
       if (max !== undefined && sent >= max) return;
       sent++;
       const replyFields: Array<readonly [number, Uint8Array]> = [
         [FieldType.NAMESPACE, Buffer.from(namespace, 'utf8')],
-        [FieldType.DIGEST_RIPE, record.digest],
+        [FieldType.DIGEST_RIPE, item.digest],
       ];
-      if (record.set.length > 0) replyFields.push([FieldType.SET, Buffer.from(record.set, 'utf8')]);
-      if (record.key !== undefined) replyFields.push([FieldType.KEY, record.key]);
+      if (item.set.length > 0) replyFields.push([FieldType.SET, Buffer.from(item.set, 'utf8')]);
+      if (item.key !== undefined) replyFields.push([FieldType.KEY, item.key]);
       yield encodeReplyRecord({
-        generation: record.generation,
-        voidTime: record.voidTime,
+        generation: item.generation,
+        voidTime: item.voidTime,
         fields: replyFields,
-        bins: selectBins(record, header.info1, ops),
+        bins: selectBins(item, header.info1, ops),
       });
     }
   }
-  yield* packRecords(records(), {
+  return packRecords(records(), {
     frameBytes: ctx.scanFrameBytes,
     lastInFinalFrame: ctx.scanLastInFinalFrame || (header.info1 & Info1.SHORT_QUERY) !== 0,
     compress,
@@ -306,8 +309,13 @@ function batchFrames(request: ParsedRequest, ctx: AsMsgContext, compress: boolea
   if (data === undefined) throw parseError('batch request without a BATCH_INDEX field');
   const entries = parseBatch(data); // parsed eagerly so a malformed batch closes the socket before any reply
   const store = ctx.store;
+  const access = ctx.partitionAccess;
   function* records(): Generator<Buffer> {
     for (const entry of entries) {
+      if (access?.(entry.namespace, partitionId(entry.digest)) === 'unavailable') {
+        yield encodeReplyRecord({ resultCode: ResultCode.PARTITION_UNAVAILABLE, batchIndex: entry.index });
+        continue;
+      }
       const record = store.get(entry.namespace, entry.digest);
       if (record === undefined) {
         yield encodeReplyRecord({ resultCode: ResultCode.KEY_NOT_FOUND, batchIndex: entry.index });

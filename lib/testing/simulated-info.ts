@@ -10,22 +10,31 @@ export interface InfoContext {
   readonly build: string;
   readonly namespaces: readonly string[];
   readonly compression: boolean;
-  readonly port: number;
-  readonly clusterName?: string;
-  readonly statistics: () => Readonly<Record<string, number>>;
-  readonly objects: (namespace: string) => number;
+  readonly clusterName?: string | undefined;
+  readonly statistics: () => Readonly<Record<string, number | string>>;
+  /** Values the node's cluster answers (peers, replicas, generations, namespace/…); undefined: this table. */
+  readonly clusterValue: (name: string) => string | undefined;
 }
 
-export const UNKNOWN_INFO_VALUE = 'ERROR::unknown command';
+/** A real 8.1.2 node's answer to a name it does not know. */
+export const UNKNOWN_INFO_VALUE = 'ERROR:4:unrecognized command';
 export const NOT_AUTHENTICATED_INFO_VALUE = 'ERROR:80:not authenticated';
 
+/** A real 8.1.2 CE node's `features`; the official client rejects a node without `pscans`. */
+const SERVER_FEATURES = [
+  'batch-any', 'batch-index', 'blob-bits', 'cdt-index', 'cdt-list', 'cdt-map', 'cluster-stable', 'float', 'geo', 'sindex-exists',
+  'peers', 'pipelining', 'pquery', 'pscans', 'query-show', 'relaxed-sc', 'replicas', 'replicas-all', 'replicas-master', 'replicas-max',
+  'truncate-namespace', 'udf',
+] as const;
+
 function features(ctx: InfoContext): string {
-  const list = ['batch-index', 'blob-bits', 'cdt-list', 'cdt-map', 'float', 'geo', 'partition-query', 'peers', 'pipelining', 'query-show', 'replicas', 'truncate-namespace'];
-  if (ctx.compression) list.unshift('compression');
-  return list.join(';');
+  // CE lists no `compression` (it answers compressed requests with rc 25); this node can inflate them
+  return (ctx.compression ? ['compression', ...SERVER_FEATURES] : SERVER_FEATURES).join(';');
 }
 
 function valueOf(name: string, ctx: InfoContext): string {
+  const clustered = ctx.clusterValue(name);
+  if (clustered !== undefined) return clustered;
   switch (name) {
     case 'build':
       return ctx.build;
@@ -41,23 +50,16 @@ function valueOf(name: string, ctx: InfoContext): string {
       return Object.entries(ctx.statistics())
         .map(([k, v]) => `${k}=${v}`)
         .join(';');
-    case 'peers-clear-std':
-    case 'peers-tls-std':
-    case 'peers-clear-alt':
-      // generation, default port, no peers: a one-node cluster
-      return `0,${ctx.port},[]`;
-    case 'partition-generation':
-    case 'peers-generation':
-      return '0';
     case 'cluster-name':
       return ctx.clusterName ?? 'null';
+    case 'edition':
+      return 'Aerospike Community Edition';
+    case 'version':
+      return `Aerospike Community Edition build ${ctx.build}`;
     default:
       break;
   }
-  if (name.startsWith('namespace/')) {
-    const ns = name.slice('namespace/'.length);
-    return ctx.namespaces.includes(ns) ? `objects=${ctx.objects(ns)};replication-factor=1;storage-engine=memory` : 'ERROR::namespace not found';
-  }
+  if (name.startsWith('namespace/')) return 'type=unknown';
   if (name.startsWith('user-agent-set:')) return 'ok';
   return UNKNOWN_INFO_VALUE;
 }

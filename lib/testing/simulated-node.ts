@@ -1,74 +1,22 @@
 // SimulatedNode: a real loopback TCP server speaking enough Aerospike for specs, the demo and
-// benchmarks (info, as_msg key commands, scan, batch, login, compression) with injectable faults.
-// Test support only: it owns its sockets and timers and leaves none behind after stop().
+// benchmarks (info, as_msg key commands, scan, batch, login, compression) with injectable faults,
+// including a crash (kill) and restart (revive) on the same port. Test support only: it owns its
+// sockets and timers and leaves none behind after stop().
 
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { inflateCompressedBody } from '../protocol/compression';
 import { DEFAULT_MAX_FRAME_BYTES, MessageType } from '../protocol/constants';
 import { FrameDecoder, type Frame } from '../protocol/frame-decoder';
-import { handleAsMsg, type AsMsgKind, type SyntheticScan } from './simulated-as-msg';
-export type { SyntheticScan } from './simulated-as-msg';
-import { SimulatedAuth, type AdminKind } from './simulated-auth';
+import { handleAsMsg } from './simulated-as-msg';
+import { reservePort, type PortReservation } from './port-reservation';
+import { SimulatedAuth } from './simulated-auth';
+import { clusterInfoValue, soloMemberState } from './simulated-cluster-info';
 import { infoReplyFrame } from './simulated-info';
+import type { RequestKind, SimulatedFaults, SimulatedNodeOptions, SimulatedNodeStats } from './simulated-node-options';
 import { SimulatedStore } from './simulated-store';
 
-export interface SimulatedFaults {
-  /** Wait this long before writing each reply. */
-  readonly delayMs?: number;
-  /** Per connection: write this many reply bytes in total, then close the socket. */
-  readonly closeAfterBytes?: number;
-  /** Per connection: write this many reply bytes in total, then write nothing more (socket stays open). */
-  readonly stallAfterBytes?: number;
-}
-
-export interface SimulatedNodeOptions {
-  /** Default '127.0.0.1'. */
-  readonly host?: string;
-  /** Default 0 (an ephemeral port). */
-  readonly port?: number;
-  /** The `node` info value. Default 'BB9000000000001'. */
-  readonly nodeName?: string;
-  /** The `build` info value. Default '8.1.2.0'. */
-  readonly build?: string;
-  /** Default ['test']. */
-  readonly namespaces?: readonly string[];
-  /** user → password. Present: security is enabled and data/info need a login. Absent: LOGIN answers 52. */
-  readonly users?: Readonly<Record<string, string>>;
-  /** Session token TTL in seconds; 0 = no TTL field, no expiry. Default 86400. */
-  readonly sessionTtlSeconds?: number;
-  /** TTL applied when a write sends 0 (namespace default); 0 = never expire. Default 0. */
-  readonly defaultTtlSeconds?: number;
-  /** Honour info1 COMPRESS_RESPONSE and list `compression` in features. Default true. */
-  readonly compression?: boolean;
-  /** Largest body of a scan/batch data frame before a new one starts. Default 128 KiB. */
-  readonly scanFrameBytes?: number;
-  /** Append the LAST record to the final data frame (as a short query does) instead of a separate frame. */
-  readonly scanLastInFinalFrame?: boolean;
-  /**
-   * A scan of `set` answers `frames` generated frames of `frameBytes` body each (one record with a
-   * `data` blob), then LAST: for benchmarks that stream gigabytes without storing them. Like every
-   * reply it is written as the socket drains, so a reader that stops reading stalls the node.
-   */
-  readonly syntheticScan?: SyntheticScan;
-  /** Wall clock in ms since 1970, for void times and session expiry. Default Date.now. */
-  readonly clock?: () => number;
-  /** Largest request body accepted; larger declared lengths close the socket. Default 128 MiB. */
-  readonly maxFrameBytes?: number;
-  readonly faults?: SimulatedFaults;
-}
-
-export type RequestKind = 'info' | AsMsgKind | AdminKind | 'compressed';
-
-export interface SimulatedNodeStats {
-  readonly connectionsOpened: number;
-  readonly connectionsClosed: number;
-  /** Requests by kind; `compressed` counts type-4 requests in addition to their inner kind. */
-  readonly requests: Readonly<Record<RequestKind, number>>;
-  /** Sockets closed because a request did not parse. */
-  readonly parseErrors: number;
-  /** Reply bytes handed to sockets, over all connections. */
-  readonly replyBytes: number;
-}
+export type { SyntheticScan } from './simulated-as-msg';
+export type { RequestKind, SimulatedFaults, SimulatedNodeCluster, SimulatedNodeOptions, SimulatedNodeStats } from './simulated-node-options';
 
 interface ConnectionState {
   readonly socket: Socket;
@@ -95,14 +43,17 @@ export class SimulatedNode {
   private readonly connections = new Set<ConnectionState>();
   private readonly counts = { opened: 0, closed: 0, parseErrors: 0, replyBytes: 0 };
   private readonly requestCounts: Record<RequestKind, number> = Object.fromEntries(REQUEST_KINDS.map((k) => [k, 0])) as Record<RequestKind, number>;
+  private readonly infoCounts = new Map<string, number>();
   private boundPort = 0;
+  private listening = false;
+  private reservation: PortReservation | undefined;
 
   private constructor(options: SimulatedNodeOptions) {
     this.options = options;
     this.host = options.host ?? '127.0.0.1';
     this.faults = options.faults ?? {};
     const clock = options.clock ?? Date.now;
-    this.store = new SimulatedStore(clock, options.defaultTtlSeconds ?? 0);
+    this.store = options.store ?? new SimulatedStore(clock, options.defaultTtlSeconds ?? 0);
     this.auth = new SimulatedAuth(options.users, options.sessionTtlSeconds ?? 86_400, clock);
     this.server = createServer((socket) => this.accept(socket));
   }
@@ -118,6 +69,7 @@ export class SimulatedNode {
       });
     });
     node.boundPort = (node.server.address() as AddressInfo).port;
+    node.listening = true;
     return node;
   }
 
@@ -125,11 +77,22 @@ export class SimulatedNode {
     return this.boundPort;
   }
 
+  /** The `node` info value. */
+  get name(): string {
+    return this.options.nodeName ?? 'BB9000000000001';
+  }
+
+  /** False between kill() and revive() (and after stop()). */
+  get alive(): boolean {
+    return this.listening;
+  }
+
   get stats(): SimulatedNodeStats {
     return {
       connectionsOpened: this.counts.opened,
       connectionsClosed: this.counts.closed,
       requests: { ...this.requestCounts },
+      infoNames: Object.fromEntries(this.infoCounts),
       parseErrors: this.counts.parseErrors,
       replyBytes: this.counts.replyBytes,
     };
@@ -149,8 +112,46 @@ export class SimulatedNode {
     for (const conn of this.connections) conn.socket.destroy();
   }
 
+  /**
+   * A crash: stops listening and destroys every connection; the port stays bound (not listening),
+   * so connects are refused until revive(). Inside a SimulatedCluster use cluster.kill, which also
+   * tells the other nodes.
+   */
+  async kill(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
+    const closed = this.closeServer();
+    // the listener's fd is closed synchronously by close(): bind the port again before anything else runs
+    this.reservation = reservePort(this.host, this.boundPort);
+    await closed;
+  }
+
+  /** A restart after kill(): listens on the same port again (records, stats and sessions are kept). */
+  async revive(): Promise<void> {
+    if (this.listening) return;
+    const reservation = this.reservation;
+    this.reservation = undefined;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      const listening = (): void => {
+        this.server.off('error', reject);
+        resolve();
+      };
+      if (reservation !== undefined) this.server.listen(reservation.handle, listening);
+      else this.server.listen(this.boundPort, this.host, listening);
+    });
+    this.listening = true;
+  }
+
   /** Closes every socket and the listener; resolves when no handle is left. */
   async stop(): Promise<void> {
+    this.listening = false;
+    this.reservation?.release();
+    this.reservation = undefined;
+    await this.closeServer();
+  }
+
+  private async closeServer(): Promise<void> {
     // resolves on ERR_SERVER_NOT_RUNNING too, so a second stop() is harmless
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const conn of this.connections) {
@@ -278,6 +279,7 @@ export class SimulatedNode {
     switch (frame.type) {
       case MessageType.INFO:
         this.requestCounts.info++;
+        for (const name of frame.body.toString('utf8').split('\n')) if (name.length > 0) this.infoCounts.set(name, (this.infoCounts.get(name) ?? 0) + 1);
         // before login on a security-enabled node every name answers ERROR:80 (the socket stays open)
         return [infoReplyFrame(frame.body, this.infoContext(), conn.authenticated)];
       case MessageType.ADMIN: {
@@ -305,6 +307,7 @@ export class SimulatedNode {
       scanLastInFinalFrame: this.options.scanLastInFinalFrame ?? false,
       authenticated: conn.authenticated,
       syntheticScan: this.options.syntheticScan,
+      partitionAccess: this.options.cluster?.partitionAccess.bind(this.options.cluster),
     });
     this.requestCounts[reply.kind]++;
     return reply.frames;
@@ -315,20 +318,25 @@ export class SimulatedNode {
   }
 
   private infoContext(): Parameters<typeof infoReplyFrame>[1] {
+    const cluster = this.options.cluster;
     return {
-      nodeName: this.options.nodeName ?? 'BB9000000000001',
+      nodeName: this.name,
       build: this.options.build ?? '8.1.2.0',
       namespaces: this.namespaces,
       compression: this.options.compression ?? true,
-      port: this.boundPort,
+      clusterName: this.options.clusterName,
       statistics: () => ({
         cluster_size: 1,
         objects: this.store.count(),
         client_connections: this.connections.size,
         client_connections_opened: this.counts.opened,
         client_connections_closed: this.counts.closed,
+        ...cluster?.statistics(),
       }),
-      objects: (ns) => this.store.count(ns),
+      clusterValue:
+        cluster !== undefined
+          ? (name) => cluster.info(name)
+          : (name) => clusterInfoValue(name, soloMemberState({ name: this.name, host: this.host, port: this.boundPort }, this.namespaces, (ns) => this.store.count(ns))),
     };
   }
 }

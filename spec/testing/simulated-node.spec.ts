@@ -68,7 +68,7 @@ describe('SimulatedNode', () => {
       expect(info['namespaces']).toBe('test');
       expect(info['status']).toBe('ok');
       expect(info['statistics']).toContain('client_connections=1');
-      expect(info['peers-clear-std']).toBe(`0,${node.port},[]`);
+      expect(info['peers-clear-std']).toBe('0,3000,[]');
     });
 
     it('lists compression in features only when compression is enabled', async () => {
@@ -81,9 +81,9 @@ describe('SimulatedNode', () => {
       expect(parseInfoReply((await other.request(encodeInfoRequest(['features']))).body)['features']!.split(';')).not.toContain('compression');
     });
 
-    it('answers an unknown name with an ERROR value', async () => {
+    it('answers an unknown name with ERROR:4, as an 8.1 node does', async () => {
       const client = await open();
-      expect(parseInfoReply((await client.request(encodeInfoRequest(['no-such-thing']))).body)['no-such-thing']).toBe('ERROR::unknown command');
+      expect(parseInfoReply((await client.request(encodeInfoRequest(['no-such-thing']))).body)['no-such-thing']).toBe('ERROR:4:unrecognized command');
     });
   });
 
