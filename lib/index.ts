@@ -16,9 +16,15 @@ export type {
   TlsOptions,
   TransportOptions,
 } from './node-transport';
+import { TcpTransport } from './net/tcp-transport';
+import { registerDefaultTransport } from './cluster/default-transport';
+
 export { TcpTransport, type TcpTransportOptions } from './net/tcp-transport';
 export type { SocketFactory } from './net/open-socket';
 export { AerospikeError, isAerospikeError, type ErrorCode, type TransportErrorCode } from './errors';
 export { CHANNEL_NAMES, type SpanContext } from './telemetry';
 export { ResultCode, resultCodeName, type ResultCodeName } from './protocol/result-codes';
 export * as protocol from './protocol/index';
+
+// A cluster without an injected transport talks TCP/TLS; lib/cluster itself never imports lib/net.
+registerDefaultTransport((scheduler) => new TcpTransport({ scheduler }));
