@@ -8,9 +8,11 @@ require('ts-node/register');
 const Jasmine = require('jasmine');
 
 const jasmine = new Jasmine({ projectBaseDir: require('node:path').join(__dirname, '..') });
+// REAL=1 (npm run test:real) runs the integration specs against AEROSPIKE_HOSTS instead of the unit specs.
+const real = process.env.REAL === '1';
 jasmine.loadConfig({
   spec_dir: 'spec',
-  spec_files: ['**/*.spec.ts'],
+  spec_files: real ? ['real/**/*.real.ts'] : ['**/*.spec.ts'],
   helpers: ['helpers/**/*.helper.ts'],
   random: true,
   stopSpecOnExpectationFailure: false,

@@ -122,6 +122,9 @@ function mergeNamespace<N>(
       if (holder !== undefined) displaced.add(holder);
       replicas ??= current!.replicas.map((c) => [...c]);
       replicas[i]![p] = node;
+      // a node holds one replica index of a partition: another slot still naming it is stale (a new
+      // prole does not advertise its bit until migration fills it, so the old slot would linger)
+      for (let j = 0; j < count; j++) if (j !== i && replicas[j]![p] === node) replicas[j]![p] = undefined;
     }
   }
   if (stale > 0) staleRegimes.set(segment.namespace, stale);

@@ -25,11 +25,18 @@ describe('PartitionMap', () => {
     const start = PartitionMap.empty<N>().merge('A', [segment('test', 0, [7], [])]).map.merge('B', [segment('test', 0, [], [7])]).map;
     const bFirst = start.merge('B', [segment('test', 0, [7], [])]);
     expect(bFirst.displaced).toEqual(new Set(['A']));
+    // B's master bit already cleared B from the prole slot, so A takes an empty slot
     const aThen = bFirst.map.merge('A', [segment('test', 0, [], [7])]);
-    expect(aThen.displaced).toEqual(new Set(['B']));
+    expect(aThen.displaced).toEqual(new Set());
     const aFirst = start.merge('A', [segment('test', 0, [], [7])]).map.merge('B', [segment('test', 0, [7], [])]).map;
     expect(slots(aThen.map, 'test', 7)).toEqual(['B', 'A']);
     expect(slots(aFirst, 'test', 7)).toEqual(['B', 'A']);
+  });
+
+  it('clears another slot of the same partition still naming a node that takes a new slot', () => {
+    // A was prole, becomes master; the new prole is still filling and does not advertise its bit yet
+    const map = PartitionMap.empty<N>().merge('B', [segment('test', 0, [4], [])]).map.merge('A', [segment('test', 0, [], [4])]).map;
+    expect(slots(map.merge('A', [segment('test', 0, [4], [])]).map, 'test', 4)).toEqual(['A', undefined]);
   });
 
   it('never clears a slot for an unset bit', () => {
