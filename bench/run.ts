@@ -7,14 +7,18 @@
 // code is the same. So this script (run under ts-node) compiles lib/ and bench/ with tsc to a
 // temp dir once, and forks plain node on the output. BENCH_RUNTIME=ts-node skips that, to compare.
 //
+// The CPU-per-get table also runs the gets against bench/echo-server.ts, a separate process that
+// answers each request with precomputed bytes, so the client is the bottleneck there; the simulated
+// (or real) node's rows sit beside it. The reply-RSS rows read one 64 MiB scan per process.
+//
 // Env: BENCH_ROUNDS (5), BENCH_WARMUP_MS (300), BENCH_MEASURE_MS (1000), BENCH_ONLY (comma list of
-// groups: get,conn64,pipe,scan50,scan2000,frames1g), BENCH_CPU_PROF (dir: --cpu-prof every scenario).
+// groups: get,conn64,pipe,scan50,scan2000,echo,rss,frames1g), BENCH_CPU_PROF (dir: --cpu-prof every scenario).
 
 import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { ScenarioResult } from './scenario';
+import { ONE_SHOT, type ScenarioResult } from './scenario';
 
 const ROOT = resolve(__dirname, '..');
 const env = process.env;
@@ -33,10 +37,12 @@ interface Group {
   readonly id: string;
   readonly title: string;
   readonly unit: 'ops' | 'MB';
+  /** 'echo': bench/echo-server.ts; otherwise the simulated or real node. */
+  readonly server?: 'echo';
   /** The baseline scenario first; each other scenario is reported as a ratio to it. */
   readonly scenarios: readonly string[];
-  /** Extra ratios: [scenario, against, label]. */
-  readonly extraRatios?: ReadonlyArray<readonly [string, string, string]>;
+  /** Extra throughput ratios: [scenario, against, label, target (at least)]. */
+  readonly extraRatios?: ReadonlyArray<readonly [string, string, string, number]>;
   readonly targets?: Readonly<Record<string, number>>;
 }
 
@@ -48,23 +54,42 @@ const GROUPS: readonly Group[] = [
     title: 'get, 64 pipelined, 1 conn',
     unit: 'ops',
     scenarios: ['get-pipe64-raw', 'get-pipe64-rx'],
-    extraRatios: [['get-pipe64-rx', 'get-seq-rx', 'command$ sequential (target ≥ 3)']],
+    extraRatios: [['get-pipe64-rx', 'get-seq-rx', 'command$ sequential (target ≥ 3)', 3]],
   },
   { id: 'scan50', title: 'scan 50 × 32 KiB', unit: 'MB', scenarios: ['scan50-raw', 'scan50-stream', 'scan50-cmdstream'], targets: { 'scan50-stream': 0.9 } },
   {
     id: 'scan2000',
     title: 'scan 2000 × 32 KiB',
     unit: 'MB',
-    scenarios: ['scan2000-raw', 'scan2000-stream', 'scan2000-cmdstream'],
+    scenarios: ['scan2000-raw', 'scan2000-stream', 'scan2000-cmdstream', 'scan2000-rawjoin'],
     targets: { 'scan2000-stream': 0.9 },
+    extraRatios: [
+      ['scan2000-cmdstream', 'scan2000-stream', 'stream$ (target ≥ 0.9)', 0.9],
+      ['scan2000-cmdstream', 'scan2000-rawjoin', 'raw joined into one Buffer', 0.9],
+    ],
   },
+  { id: 'echo', title: 'get, sequential, echo server', unit: 'ops', server: 'echo', scenarios: ['echo-seq-raw', 'echo-seq-rx'] },
+  { id: 'echo', title: 'get, 64 conns, echo server', unit: 'ops', server: 'echo', scenarios: ['echo-64conn-raw', 'echo-64conn-rx'] },
 ];
+
+/** Rows of the CPU-per-get table: [server label, shape, raw scenario, transport scenario]. */
+const CPU_ROWS: ReadonlyArray<readonly [string, string, string, string]> = [
+  ['echo server (precomputed replies)', 'sequential, 1 conn', 'echo-seq-raw', 'echo-seq-rx'],
+  ['echo server (precomputed replies)', '64 in flight, 64 conns', 'echo-64conn-raw', 'echo-64conn-rx'],
+  ['MAIN', 'sequential, 1 conn', 'get-seq-raw', 'get-seq-rx'],
+  ['MAIN', '64 in flight, 64 conns', 'get-64conn-raw', 'get-64conn-rx'],
+];
+const CPU_TARGET = 1.1;
+
+const RSS_SCENARIOS = ['reply-rss-stream', 'reply-rss-cmdstream'] as const;
+const RSS_TARGET = 1.3;
 
 const LABELS: Readonly<Record<string, string>> = {
   raw: 'raw node:net',
   rx: 'command$',
   stream: 'stream$',
   cmdstream: 'commandStream$',
+  rawjoin: 'raw, one Buffer',
 };
 
 function label(name: string): string {
@@ -108,7 +133,7 @@ function firstMessage<T>(child: ChildProcess, what: string): Promise<T> {
 }
 
 async function runScenario(outDir: string | undefined, name: string, host: string, port: number, measureMs = MEASURE_MS): Promise<ScenarioResult> {
-  const execArgv = name === 'frames-1g' ? ['--expose-gc'] : [];
+  const execArgv = ONE_SHOT.has(name) ? ['--expose-gc'] : [];
   if (CPU_PROF !== undefined) execArgv.push('--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`, `--cpu-prof-name=${name}-${Date.now()}.cpuprofile`);
   const child = start(outDir, 'scenario', [name, host, String(port), String(WARMUP_MS), String(measureMs)], execArgv, 0);
   const result = await firstMessage<ScenarioResult>(child, name);
@@ -138,39 +163,54 @@ async function main(): Promise<void> {
   const only = env['BENCH_ONLY']?.split(',');
   const wanted = (id: string) => only === undefined || only.includes(id);
   const outDir = TS_NODE ? undefined : compile();
+  const groups = GROUPS.filter((g) => wanted(g.id) || (g.id === 'get' && wanted('pipe')));
   let host = '127.0.0.1';
-  let port: number;
+  let port = 0;
   let server: ChildProcess | undefined;
-  if (REAL_HOST !== undefined) {
+  const needsMain = groups.some((g) => g.server === undefined) || wanted('rss') || wanted('frames1g');
+  if (needsMain && REAL_HOST !== undefined) {
     host = REAL_HOST;
     port = Number(env['AEROSPIKE_PORT'] ?? 3000);
     console.log(`real node ${host}:${port}: seeding the bench sets`);
     const seeding = start(outDir, 'seed-node', [host, String(port)]);
     const code = await new Promise((r) => seeding.once('exit', r));
     if (code !== 0) throw new Error('seeding the real node failed');
-  } else {
+  } else if (needsMain) {
     server = start(outDir, 'server', [], [], 1);
     port = (await firstMessage<{ port: number }>(server, 'server')).port;
   }
+  let echo: ChildProcess | undefined;
+  let echoPort = 0;
+  if (groups.some((g) => g.server === 'echo')) {
+    echo = start(outDir, 'echo-server', [], [], 1);
+    echoPort = (await firstMessage<{ port: number }>(echo, 'echo server')).port;
+  }
+  const serverOf = (name: string): [string, number] => (name.startsWith('echo-') ? ['127.0.0.1', echoPort] : [host, port]);
 
-  const groups = GROUPS.filter((g) => wanted(g.id) || (g.id === 'get' && wanted('pipe')));
   const order = groups.flatMap((g) => g.scenarios);
   const results = new Map<string, ScenarioResult[]>(order.map((n) => [n, []]));
   // A discarded pass over the baselines first, so the server's JIT warm-up is not charged to round 1's first side.
-  for (const group of groups) await runScenario(outDir, group.scenarios[0]!, host, port, 200);
+  for (const group of groups) await runScenario(outDir, group.scenarios[0]!, ...serverOf(group.scenarios[0]!), 200);
   for (let round = 0; round < ROUNDS; round++) {
     // alternate the order so drift over a round does not always favour the same side
     for (const name of round % 2 === 0 ? order : [...order].reverse()) {
-      const result = await runScenario(outDir, name, host, port);
+      const result = await runScenario(outDir, name, ...serverOf(name));
       results.get(name)!.push(result);
       if (VERBOSE) console.log(`  ${name}: ${fmt(result.ops / result.seconds)} ops/s, ${fmt(result.bytes / 1e6 / result.seconds)} MB/s, p50 ${ms(result.p50Ms)}`);
     }
     process.stdout.write(`round ${round + 1}/${ROUNDS} done (${((Date.now() - started) / 1000).toFixed(0)} s)\n`);
   }
 
+  const rss = new Map<string, ScenarioResult[]>(RSS_SCENARIOS.map((n) => [n, []]));
+  if (wanted('rss')) {
+    for (let round = 0; round < Math.min(ROUNDS, 3); round++) {
+      for (const name of RSS_SCENARIOS) rss.get(name)!.push(await runScenario(outDir, name, host, port));
+    }
+  }
   let big: ScenarioResult | undefined;
   if (wanted('frames1g') && REAL_HOST === undefined) big = await runScenario(outDir, 'frames-1g', host, port);
   server?.disconnect();
+  echo?.disconnect();
   if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
 
   const rows: string[][] = [['scenario', 'side', 'throughput', 'frames/s', 'p50', 'p99', 'ratio', 'ratio to', 'client CPU', 'peak RSS']];
@@ -180,7 +220,7 @@ async function main(): Promise<void> {
     for (const name of group.scenarios) {
       const rs = results.get(name)!;
       const tput = median(rs.map((r) => throughput(r, group.unit)));
-      const framesPerS = group.unit === 'MB' && !name.endsWith('cmdstream') ? fmt(median(rs.map((r) => r.frames / r.seconds))) : '';
+      const framesPerS = group.unit === 'MB' && !name.endsWith('cmdstream') && !name.endsWith('rawjoin') ? fmt(median(rs.map((r) => r.frames / r.seconds))) : '';
       const perRound = (against: string) => median(rs.map((r, i) => throughput(r, group.unit) / throughput(results.get(against)![i]!, group.unit)));
       const cpu = median(rs.map((r) => r.windowCpuMicros / (group.unit === 'ops' ? r.ops : r.bytes / 1e6)));
       const ratio = name === base ? '1.00' : perRound(base).toFixed(2);
@@ -198,10 +238,10 @@ async function main(): Promise<void> {
       ]);
       const target = group.targets?.[name];
       if (target !== undefined) verdicts.push(`${label(name)} ${group.title}: ${perRound(base).toFixed(2)}× raw (target ≥ ${target}) ${perRound(base) >= target ? 'MET' : 'NOT MET'}`);
-      for (const [scenario, against, text] of group.extraRatios ?? []) {
+      for (const [scenario, against, text, atLeast] of group.extraRatios ?? []) {
         if (scenario !== name || !results.has(against)) continue;
         rows.push(['', '', '', '', '', '', perRound(against).toFixed(2), text, '', '']);
-        verdicts.push(`${label(name)} ${group.title}: ${perRound(against).toFixed(2)}× ${text} ${perRound(against) >= 3 ? 'MET' : 'NOT MET'}`);
+        verdicts.push(`${label(name)} ${group.title}: ${perRound(against).toFixed(2)}× ${text} ${perRound(against) >= atLeast ? 'MET' : 'NOT MET'}`);
       }
     }
   }
@@ -222,13 +262,49 @@ async function main(): Promise<void> {
     verdicts.push(`frames() backpressure: RSS growth ${growth.toFixed(1)} MB over ${fmt(big.bytes / 2 ** 30, 2)} GiB (target < 64 MB) ${growth < 64 ? 'MET' : 'NOT MET'}`);
   }
 
+  const mainName = REAL_HOST === undefined ? 'simulated node' : `real node ${REAL_HOST}:${port}`;
+  console.log(`\n${mainName}, ${ROUNDS} rounds × ${MEASURE_MS} ms (+${WARMUP_MS} ms warm-up), medians; ratios are medians of per-round ratios`);
+  printTable(rows, [2, 3, 4, 5, 6]);
+
+  // Client CPU per get, raw beside transport, per server; the ratio is the median of per-round ratios.
+  const cpuPerOp = (r: ScenarioResult): number => r.windowCpuMicros / r.ops;
+  const cpuRows: string[][] = [['server', 'gets', 'raw node:net', 'command$', 'ratio', `target ≤ ${CPU_TARGET}`]];
+  for (const [server, shape, raw, rx] of CPU_ROWS) {
+    const raws = results.get(raw);
+    const rxs = results.get(rx);
+    if (raws === undefined || rxs === undefined || raws.length === 0) continue;
+    const ratio = median(rxs.map((r, i) => cpuPerOp(r) / cpuPerOp(raws[i]!)));
+    const where = server === 'MAIN' ? mainName : server;
+    cpuRows.push([where, shape, `${median(raws.map(cpuPerOp)).toFixed(2)} µs/op`, `${median(rxs.map(cpuPerOp)).toFixed(2)} µs/op`, `${ratio.toFixed(2)}×`, ratio <= CPU_TARGET ? 'MET' : 'NOT MET']);
+    verdicts.push(`client CPU per get, ${where}, ${shape}: ${ratio.toFixed(2)}× raw (target ≤ ${CPU_TARGET}) ${ratio <= CPU_TARGET ? 'MET' : 'NOT MET'}`);
+  }
+  if (cpuRows.length > 1) {
+    console.log('\nclient CPU per get (process.cpuUsage over the measuring window / gets completed in it)');
+    printTable(cpuRows, [2, 3, 4]);
+  }
+
+  if (rss.get('reply-rss-cmdstream')!.length > 0) {
+    const rssRows: string[][] = [['one 2000 × 32 KiB scan', 'reply', 'RSS before', 'peak RSS', 'growth', 'growth / reply', 'time']];
+    for (const name of RSS_SCENARIOS) {
+      const rs = rss.get(name)!;
+      const growth = median(rs.map((r) => r.maxRssMB - r.baseRssMB!));
+      const replyMB = median(rs.map((r) => r.bytes / 2 ** 20));
+      const ratio = median(rs.map((r) => (r.maxRssMB - r.baseRssMB!) / (r.bytes / 2 ** 20)));
+      rssRows.push([label(name), `${fmt(replyMB, 1)} MiB`, `${fmt(median(rs.map((r) => r.baseRssMB!)))} MB`, `${fmt(median(rs.map((r) => r.maxRssMB)))} MB`, `${fmt(growth, 1)} MiB`, `${ratio.toFixed(2)}×`, ms(median(rs.map((r) => r.seconds * 1000)))]);
+      if (name === 'reply-rss-cmdstream') verdicts.push(`commandStream$ peak RSS growth for one reply: ${ratio.toFixed(2)}× the reply (target ≤ ${RSS_TARGET}) ${ratio <= RSS_TARGET ? 'MET' : 'NOT MET'}`);
+    }
+    console.log(`\nRSS over one reply (fresh process, warm-up scan, GC, then one scan; medians of ${rss.get('reply-rss-cmdstream')!.length})`);
+    printTable(rssRows, [1, 2, 3, 4, 5, 6]);
+  }
+  console.log(`\n${verdicts.join('\n')}\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+function printTable(rows: string[][], rightAligned: readonly number[]): void {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  const line = (r: string[]) => r.map((cell, c) => (c >= 2 && c <= 6 ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ');
-  console.log(`\n${REAL_HOST ?? 'simulated node'}, ${ROUNDS} rounds × ${MEASURE_MS} ms (+${WARMUP_MS} ms warm-up), medians; ratios are medians of per-round ratios`);
+  const line = (r: string[]) => r.map((cell, c) => (rightAligned.includes(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join('  ');
   console.log(line(rows[0]!));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows.slice(1)) console.log(line(r));
-  console.log(`\n${verdicts.join('\n')}\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
 main().catch((err: unknown) => {

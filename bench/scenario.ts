@@ -20,7 +20,7 @@ export interface ScenarioResult {
   /** Client CPU inside the measuring window, in µs. */
   readonly windowCpuMicros: number;
   readonly maxRssMB: number;
-  /** frames-1g only: RSS right before the stream started. */
+  /** One-shot scenarios: RSS right before the measured read started. */
   readonly baseRssMB?: number;
 }
 
@@ -151,6 +151,68 @@ async function rawScan(host: string, port: number, window: Window, set: string):
   return measured;
 }
 
+/**
+ * The least a raw client does to hand back one Buffer for a whole scan, as commandStream$ does:
+ * frames cut as the raw client cuts them, bodies joined once at the end.
+ */
+async function rawScanJoined(host: string, port: number, window: Window, set: string): Promise<Measured> {
+  const { scanRequest } = await rawRequests();
+  const conn = await RawConnection.open(host, port);
+  const counters: Counters = { bytes: 0, frames: 0 };
+  let done: () => void = () => undefined;
+  let bodies: Buffer[] = [];
+  conn.onFrame = (frame) => {
+    bodies.push(frame.subarray(8));
+    counters.frames++;
+    if (!rawHasLast(frame)) return;
+    const reply = Buffer.concat(bodies);
+    bodies = [];
+    counters.bytes += reply.length;
+    done();
+  };
+  const measured = await drive(
+    1,
+    (_i, d) => {
+      done = d;
+      conn.write(scanRequest(set, taskId++));
+    },
+    window,
+    counters,
+  );
+  conn.close();
+  return measured;
+}
+
+/**
+ * RSS for one whole scan reply: after a warm-up scan and a GC, the growth over the idle process
+ * while one 2000 × 32 KiB scan is read (sampled every 5 ms, and the kernel's peak), against the
+ * reply's size. commandStream$ holds the reply; stream$ holds nothing past each frame.
+ */
+async function replyRss(host: string, port: number, shape: 'stream' | 'commandStream'): Promise<Measured & { extra: Partial<ScenarioResult> }> {
+  const { transport, connect, scanRequest } = await rx();
+  const conn = await connect(host, port);
+  const read = (set: string) =>
+    new Promise<number>((resolve, reject) => {
+      let bytes = 0;
+      const reply$ = shape === 'stream' ? transport.stream$(conn, scanRequest(set, taskId++), 10_000) : transport.commandStream$(conn, scanRequest(set, taskId++), 10_000);
+      reply$.subscribe({ next: (b) => (bytes += shape === 'stream' ? b.length - 8 : b.length), error: reject, complete: () => resolve(bytes) });
+    });
+  await read(BENCH_SETS.scanSmall);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  gc?.();
+  const baseRss = process.memoryUsage.rss();
+  let peakRss = baseRss;
+  const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 5);
+  const started = performance.now();
+  const bytes = await read(BENCH_SETS.scanLarge);
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  peakRss = Math.max(peakRss, process.memoryUsage.rss(), process.resourceUsage().maxRSS * 1024);
+  transport.close(conn);
+  return { ops: 1, bytes, frames: 1, seconds, latenciesMs: Float64Array.of(seconds * 1000), extra: { baseRssMB: baseRss / 2 ** 20, maxRssMB: peakRss / 2 ** 20 } };
+}
+
 /** ~1 GB through frames() by a consumer that awaits 1 ms per frame; RSS is sampled around it. */
 async function framesOneGig(host: string, port: number): Promise<Measured & { extra: Partial<ScenarioResult> }> {
   const { transport, connect, scanRequest } = await rx();
@@ -189,8 +251,19 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'scan2000-raw': (h, p, w) => rawScan(h, p, w, BENCH_SETS.scanLarge),
   'scan2000-stream': (h, p, w) => rxScan(h, p, w, BENCH_SETS.scanLarge, 'stream'),
   'scan2000-cmdstream': (h, p, w) => rxScan(h, p, w, BENCH_SETS.scanLarge, 'commandStream'),
+  'scan2000-rawjoin': (h, p, w) => rawScanJoined(h, p, w, BENCH_SETS.scanLarge),
+  'reply-rss-stream': (h, p) => replyRss(h, p, 'stream'),
+  'reply-rss-cmdstream': (h, p) => replyRss(h, p, 'commandStream'),
   'frames-1g': (h, p) => framesOneGig(h, p),
+  // against the echo server (bench/echo-server.ts): the client's CPU per get, the server never the bottleneck
+  'echo-seq-raw': (h, p, w) => rawGets(h, p, w, 1, 1),
+  'echo-seq-rx': (h, p, w) => rxGets(h, p, w, 1, 1, false),
+  'echo-64conn-raw': (h, p, w) => rawGets(h, p, w, 64, 64),
+  'echo-64conn-rx': (h, p, w) => rxGets(h, p, w, 64, 64, false),
 };
+
+/** Scenarios that take the whole process for one measurement (no warm-up/measure window). */
+export const ONE_SHOT = new Set(['frames-1g', 'reply-rss-stream', 'reply-rss-cmdstream']);
 
 async function main(): Promise<void> {
   const [name, host, port, warmupMs, measureMs] = process.argv.slice(2);
@@ -202,7 +275,7 @@ async function main(): Promise<void> {
   setTimeout(() => (windowCpu = process.cpuUsage()), window.warmupMs);
   const cpuWindowEnd = new Promise<NodeJS.CpuUsage>((resolve) => setTimeout(() => resolve(process.cpuUsage(windowCpu)), window.warmupMs + window.measureMs));
   const measured = await scenario(host!, Number(port), window);
-  const windowCpuUsage = name === 'frames-1g' ? process.cpuUsage(cpuAtStart) : await cpuWindowEnd;
+  const windowCpuUsage = ONE_SHOT.has(name!) ? process.cpuUsage(cpuAtStart) : await cpuWindowEnd;
   const cpu = process.cpuUsage(cpuAtStart);
   const sorted = Float64Array.from(measured.latenciesMs).sort();
   const result: ScenarioResult = {

@@ -5,6 +5,7 @@ export type {
   AuthMode,
   CommandOptions,
   Connection,
+  FramesOptions,
   ConnectOptions,
   InfoReply,
   LoginOptions,

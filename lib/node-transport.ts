@@ -26,6 +26,14 @@ export interface StreamOptions {
   readonly attempt?: number;
 }
 
+/** frames(): stream$ options plus the queue limits past which reading pauses. */
+export interface FramesOptions extends StreamOptions {
+  /** Pause reading once this many bytes are queued for the consumer. Default 8 MiB. */
+  readonly highWaterBytes?: number;
+  /** Pause reading once this many frames are queued for the consumer. Default 256. */
+  readonly highWaterFrames?: number;
+}
+
 export type AuthMode = 'internal' | 'external' | 'pki';
 
 export interface LoginOptions {
@@ -85,6 +93,13 @@ export interface NodeTransport {
   commandStream$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer>;
   stream$(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions): Observable<Buffer>;
   login$?(conn: Connection, opts: LoginOptions): Observable<LoginReply>;
+  /**
+   * stream$ as an AsyncIterable with backpressure: each frame (terminal included); while the loop
+   * is behind by a high-water mark, reading pauses and so does the read deadline. Nothing is sent
+   * until iteration starts; `break` (or a throw in the loop) tears down like unsubscribing; errors
+   * are thrown from the iterator as AerospikeError.
+   */
+  frames?(conn: Connection, request: Request, deadlineMs: number, opts?: FramesOptions): AsyncIterable<Buffer>;
   /** Idempotent; never throws. An operation in flight ends with network_error. */
   close(conn: Connection): void;
 }

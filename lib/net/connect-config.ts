@@ -24,11 +24,30 @@ export interface ConnectConfig {
   readonly tcpKeepAlive: boolean;
   readonly maxFrameBytes: number;
   readonly pipeline: boolean;
-  readonly tls: TlsOptions | undefined;
-  /** Built from `tls` once, at call time (a bad key or PEM is a TypeError then). */
+  /**
+   * Present when connecting over TLS: only what may be printed. The key, passphrase and PFX went
+   * into `tlsContext`; the other node:tls options are kept off the object (see tlsConnectOptions).
+   */
+  readonly tls: TlsSummary | undefined;
+  /** Built from the tls options once, at call time (a bad key or PEM is a TypeError then). */
   readonly tlsContext: SecureContext | undefined;
   readonly allowInsecureExternalAuth: boolean;
 }
+
+export interface TlsSummary {
+  readonly servername: string | null | undefined;
+  readonly rejectUnauthorized: boolean;
+}
+
+/**
+ * The options node:tls reads from a prebuilt secure context: tls.connect never needs them again,
+ * and several (key, passphrase, pfx, ticketKeys) are secrets that must not stay reachable.
+ */
+const SECURE_CONTEXT_OPTIONS = [
+  ...['key', 'passphrase', 'pfx', 'ticketKeys', 'cert', 'ca', 'crl', 'dhparam', 'privateKeyEngine', 'privateKeyIdentifier'],
+  ...['ciphers', 'sigalgs', 'ecdhCurve', 'minVersion', 'maxVersion', 'secureOptions', 'secureProtocol', 'honorCipherOrder'],
+  ...['allowPartialTrustChain', 'clientCertEngine', 'sessionIdContext', 'sessionTimeout', 'ALPNCallback', 'secureContext'],
+] as const;
 
 const AUTH_MODES: readonly AuthMode[] = ['internal', 'external', 'pki'];
 
@@ -136,20 +155,30 @@ export function resolveConnectConfig(host: unknown, port: unknown, opts: Connect
     tcpKeepAlive: checkBoolean('tcpKeepAlive', o.tcpKeepAlive, true),
     maxFrameBytes,
     pipeline: checkBoolean('pipeline', o.pipeline, false),
-    tls: o.tls,
+    tls: o.tls === undefined ? undefined : Object.freeze({ servername: o.tls.servername, rejectUnauthorized: o.tls.rejectUnauthorized !== false }),
     tlsContext,
     allowInsecureExternalAuth: allowInsecureExternal,
   };
-  // The config lives on every connection: keep the client key out of JSON.stringify, for…in,
-  // object spreads and util.inspect (a getter is printed as [Getter], even with showHidden).
-  Object.defineProperty(config, 'tls', { get: () => o.tls, enumerable: false });
-  // The credentials are not on the config at all: util.inspect with showHidden prints
-  // non-enumerable data properties, so a hidden `auth` still showed the password.
+  // Secrets are not on the config at all, hidden or not: util.inspect with showHidden prints
+  // non-enumerable properties and with getters: true calls getters, so each was once a leak.
   if (auth !== undefined) credentials.set(config, auth);
+  if (o.tls !== undefined) connectOptions.set(config, withoutContextOptions(o.tls));
   return Object.freeze(config);
 }
 
 const credentials = new WeakMap<ConnectConfig, LoginOptions>();
+const connectOptions = new WeakMap<ConnectConfig, TlsOptions>();
+
+function withoutContextOptions(tls: TlsOptions): TlsOptions {
+  const rest: Record<string, unknown> = { ...tls };
+  for (const name of SECURE_CONTEXT_OPTIONS) delete rest[name];
+  return rest as TlsOptions;
+}
+
+/** The caller's node:tls options other than those baked into `tlsContext` (servername included). */
+export function tlsConnectOptions(config: ConnectConfig): TlsOptions | undefined {
+  return connectOptions.get(config);
+}
 
 /** The connect-time login options of `config`, kept off the object itself. */
 export function connectCredentials(config: ConnectConfig): LoginOptions | undefined {

@@ -3,22 +3,27 @@
 // Breaking out of the loop (or throwing in it) tears down like unsubscribing.
 
 import type { Observable, Subscription } from 'rxjs';
+import type { FramesOptions } from '../node-transport';
+import { describeValue } from './connect-config';
 
 export interface FlowControl {
   pauseReading(): void;
   resumeReading(): void;
 }
 
-export interface BackpressureLimits {
-  /** Pause reading once this many bytes are queued. Default 8 MiB. */
-  readonly highWaterBytes?: number;
-  /** Pause reading once this many frames are queued. Default 256. */
-  readonly highWaterFrames?: number;
+export type BackpressureLimits = Pick<FramesOptions, 'highWaterBytes' | 'highWaterFrames'>;
+
+function limit(name: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describeValue(value)}`);
+  if (!(value >= 1) || !Number.isFinite(value)) throw new RangeError(`${name} must be a finite number of at least 1, got ${value}`);
+  return value;
 }
 
+/** The limits are checked at call time (TypeError/RangeError); the source is subscribed on the first next(). */
 export function backpressuredFrames(source$: Observable<Buffer>, flow: FlowControl, limits: BackpressureLimits = {}): AsyncIterable<Buffer> {
-  const highBytes = limits.highWaterBytes ?? 8 * 1024 * 1024;
-  const highFrames = limits.highWaterFrames ?? 256;
+  const highBytes = limit('highWaterBytes', limits.highWaterBytes, 8 * 1024 * 1024);
+  const highFrames = limit('highWaterFrames', limits.highWaterFrames, 256);
   return {
     [Symbol.asyncIterator](): AsyncIterator<Buffer> {
       const queue: Buffer[] = [];

@@ -14,7 +14,7 @@ import {
 import { Observable, type SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { TlsOptions } from '../node-transport';
-import type { ConnectConfig } from './connect-config';
+import { tlsConnectOptions, type ConnectConfig } from './connect-config';
 import { scheduleDeadline } from './deadline';
 import { connectError, tlsHandshakeError } from './socket-errors';
 
@@ -40,12 +40,10 @@ export function tlsSecureContext(tls: TlsOptions): SecureContext {
 
 /** node:tls options for a connect: SNI and name check follow Aerospike's tls-name rules (design §4). */
 export function tlsConnectionOptions(config: ConnectConfig): ConnectionOptions {
-  const { servername, ...all } = config.tls ?? {};
   // With the prebuilt context node:tls never reads the PEM options again; leaving them out also keeps
   // the private key and passphrase off the socket (node:tls keeps its connect options on it).
-  const { key: _key, passphrase: _passphrase, pfx: _pfx, cert: _cert, ca: _ca, crl: _crl, ...rest } = all;
-  const options: ConnectionOptions =
-    config.tlsContext !== undefined ? { ...rest, secureContext: config.tlsContext } : { ...all };
+  const { servername, ...rest } = tlsConnectOptions(config) ?? {};
+  const options: ConnectionOptions = { ...rest, secureContext: config.tlsContext };
   options.host = config.host;
   options.port = config.port;
   // A caller's own checkServerIdentity (e.g. certificate pinning) keeps running, against the tls-name.

@@ -11,7 +11,8 @@ import { inflateCompressedBody } from '../protocol/compression';
 import { MessageType } from '../protocol/constants';
 import { makeFrame, type Frame } from '../protocol/frame-decoder';
 import { cancelSpan, closeSpan, type SpanContext, channels } from '../telemetry';
-import type { ReadOperation } from './tcp-connection';
+import { ReplyAccumulator } from './reply-accumulator';
+import type { BodySink, ReadOperation } from './tcp-connection';
 
 type Channel = (typeof channels)[keyof typeof channels];
 export type ReplyKind = MessageKind | 'info';
@@ -130,29 +131,57 @@ export class SingleReplyRead<T> extends BaseRead<T> {
 
 /**
  * Frames up to the terminal marker, emitted as one buffer. as_msg: bodies concatenated (inflated,
- * zero-length frames skipped), terminal = a record with INFO3_LAST anywhere in the frame. admin:
- * whole frames concatenated (zero-length ones kept), terminal = the first record with a non-zero result.
+ * zero-length frames skipped), terminal = a record with INFO3_LAST anywhere in the frame; plain
+ * bodies come in pieces straight from the socket's chunks and are copied once, into the reply.
+ * admin: whole frames concatenated (zero-length ones kept), terminal = the first record with a non-zero result.
  */
-export class CommandStreamRead extends BaseRead<Buffer> {
-  private readonly parts: Buffer[] = [];
+export class CommandStreamRead extends BaseRead<Buffer> implements BodySink {
+  private readonly reply = new ReplyAccumulator();
+  private readonly adminFrames: Buffer[] = [];
+  private frameStart = 0;
+
+  get sink(): BodySink | undefined {
+    return this.ctx.kind === 'as_msg' ? this : undefined;
+  }
+
+  begin(type: number): boolean {
+    // type-4 frames are inflated whole, and any other type fails the type check of onFrame
+    if (type !== MessageType.AS_MSG) return false;
+    this.frameStart = this.reply.length;
+    return true;
+  }
+
+  piece(bytes: Buffer): void {
+    this.reply.append(bytes);
+  }
+
+  end(): boolean {
+    return this.frameEnded();
+  }
 
   onFrame(frame: Frame): boolean {
     checkType(frame, this.ctx);
     if (this.ctx.kind === 'admin') {
-      this.parts.push(frame.bytes);
+      this.adminFrames.push(frame.bytes);
       this.bytes += frame.bytes.length;
       return frame.body.length > 0 && findAdminTerminal(frame.body) !== undefined;
     }
-    const body = plainFrame(frame, this.ctx).body;
-    if (body.length === 0) return false;
-    this.parts.push(body);
-    this.bytes += body.length;
-    return findAsMsgLast(body) !== undefined;
+    this.frameStart = this.reply.length;
+    this.reply.append(plainFrame(frame, this.ctx).body);
+    return this.frameEnded();
+  }
+
+  /** The body appended since frameStart is a whole frame: is it the last? */
+  private frameEnded(): boolean {
+    const end = this.reply.length;
+    this.bytes = end;
+    if (end === this.frameStart) return false;
+    return findAsMsgLast(this.reply.view(this.frameStart, end)) !== undefined;
   }
 
   protected emit(): void {
-    const result = this.parts.length === 1 ? this.parts[0]! : Buffer.concat(this.parts, this.bytes);
-    this.parts.length = 0;
+    const result = this.ctx.kind === 'admin' ? Buffer.concat(this.adminFrames, this.bytes) : this.reply.take();
+    this.adminFrames.length = 0;
     this.subscriber.next(result);
     this.subscriber.complete();
   }

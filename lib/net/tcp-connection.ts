@@ -7,7 +7,7 @@ import { inspect } from 'node:util';
 import type { SchedulerLike, Subscription } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { Connection } from '../node-transport';
-import { FrameDecoder, type Frame } from '../protocol/frame-decoder';
+import { FrameDecoder, type Frame, type FrameSink } from '../protocol/frame-decoder';
 import type { ConnectConfig } from './connect-config';
 import { MAX_TIMER_DELAY_MS } from './deadline';
 import { networkError } from './socket-errors';
@@ -26,6 +26,17 @@ export interface ReadOperation {
   onEnd(): void;
   /** The connection failed; the error has no node/inDoubt context yet. */
   onError(error: AerospikeError): void;
+  /** Present when the operation gathers frame bodies itself (commandStream$): see BodySink. */
+  readonly sink?: BodySink;
+}
+
+/** Frame bodies handed over in pieces, straight from the socket's chunks. */
+export interface BodySink {
+  /** True to take this frame (by its header) in pieces; false sends it to onFrame whole. */
+  begin(type: number, bodyLength: number): boolean;
+  piece(bytes: Buffer): void;
+  /** The frame's body is complete; true when it ends the operation. */
+  end(): boolean;
 }
 
 type Phase = 'idle' | 'drain' | 'read' | 'paused';
@@ -174,7 +185,7 @@ export class TcpConnection implements Connection {
     const wasAwaitingBody = this.decoder.awaitingBody;
     this.progressed = false;
     try {
-      this.decoder.push(chunk, this.onFrame);
+      this.decoder.push(chunk, this.onFrame, this.frameSink);
     } catch (err) {
       this.fail(toAerospikeError(err));
       return;
@@ -201,7 +212,22 @@ export class TcpConnection implements Connection {
       throw new AerospikeError('network_error', `received a frame from ${this.config.address} while no operation was in flight`);
     }
     this.progressed = true;
-    if (!op.onFrame(frame)) return;
+    if (op.onFrame(frame)) this.finishHead(op);
+  };
+
+  /** Routes frames to the head operation's sink when it wants them in pieces. */
+  private readonly frameSink: FrameSink = {
+    begin: (type, bodyLength) => this.failure === null && this.queue[0]?.sink?.begin(type, bodyLength) === true,
+    piece: (bytes) => this.queue[0]!.sink!.piece(bytes),
+    end: () => {
+      const op = this.queue[0]!;
+      this.progressed = true;
+      if (op.sink!.end()) this.finishHead(op);
+    },
+  };
+
+  /** `op`, the head of the queue, has its whole reply. */
+  private finishHead(op: ReadOperation): void {
     this.queue.shift();
     if (this.queue.length === 0) {
       // The deadline timer stays armed: the next operation usually reuses it (see restartTimer);
@@ -211,7 +237,7 @@ export class TcpConnection implements Connection {
       this.restartTimer();
     }
     if (!op.dropped) op.onEnd();
-  };
+  }
 
   private readonly onDrain = (): void => {
     if (this.phase === 'drain' && this.failure === null) this.startRead();

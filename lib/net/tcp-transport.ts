@@ -9,6 +9,7 @@ import type {
   CommandOptions,
   Connection,
   ConnectOptions,
+  FramesOptions,
   InfoReply,
   LoginOptions,
   LoginReply,
@@ -25,7 +26,7 @@ import { decodeProtoHeader } from '../protocol/proto-header';
 import { cancelSpan, channels, closeSpan, openSpan, type SpanContext } from '../telemetry';
 import { checkLoginOptions, checkTimeout, connectCredentials, describeValue, resolveConnectConfig } from './connect-config';
 import { connectLogin$, singleLogin$, type LoginOutcome } from './login-flow';
-import { backpressuredFrames, type BackpressureLimits } from './frame-iterable';
+import { backpressuredFrames } from './frame-iterable';
 import { defaultSocketFactory, openSocket$, type SocketFactory } from './open-socket';
 import { CommandStreamRead, SingleReplyRead, StreamRead, type ReadContext, type ReplyKind } from './read-operations';
 import { TcpConnection } from './tcp-connection';
@@ -140,7 +141,7 @@ export class TcpTransport implements NodeTransport {
    * stream$ as an AsyncIterable with backpressure: when the loop falls behind, the socket is paused
    * (and the read deadline with it) until the queue drains. Breaking out of the loop tears down.
    */
-  frames(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions & BackpressureLimits): AsyncIterable<Buffer> {
+  frames(conn: Connection, request: Request, deadlineMs: number, opts?: FramesOptions): AsyncIterable<Buffer> {
     const tcp = this.own(conn);
     return backpressuredFrames(this.stream$(conn, request, deadlineMs, opts), tcp, opts);
   }

@@ -54,9 +54,14 @@ export function inflateCompressedBody(body: Uint8Array, maxFrameBytes: number): 
     throw parseError(`${what} declares an uncompressed size of ${declared}, above maxFrameBytes ${maxFrameBytes} + ${PROTO_HEADER_SIZE}`);
   }
 
+  const stream = b.subarray(COMPRESSED_SIZE_PREFIX);
   let inflated: Buffer;
+  let consumed: number;
   try {
-    inflated = inflateSync(b.subarray(COMPRESSED_SIZE_PREFIX), { maxOutputLength: declared });
+    // info: true hands back the engine, whose bytesWritten is how much of the input the zlib stream used
+    const result = inflateSync(stream, { maxOutputLength: declared, info: true }) as unknown as InflateResult;
+    inflated = result.buffer;
+    consumed = result.engine.bytesWritten;
   } catch (err) {
     if ((err as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
       throw parseError(`${what} size mismatch: prefix declares ${declared} bytes, the stream inflates to more`, err);
@@ -65,6 +70,10 @@ export function inflateCompressedBody(body: Uint8Array, maxFrameBytes: number): 
   }
   if (inflated.length !== declared) {
     throw parseError(`${what} size mismatch: prefix declares ${declared} bytes, inflated to ${inflated.length}`);
+  }
+  // zlib stops at the end of its stream and would ignore what follows: the frame length then lies
+  if (consumed < stream.length) {
+    throw parseError(`${what} has ${stream.length - consumed} trailing bytes after the end of its zlib stream (${consumed} of ${stream.length} used)`);
   }
 
   const inner = decodeProtoHeader(inflated);
@@ -82,6 +91,11 @@ export function inflateCompressedBody(body: Uint8Array, maxFrameBytes: number): 
     throw parseError(`${what}'s inner frame header declares ${inner.length} body bytes, but ${available} were inflated`);
   }
   return inflated;
+}
+
+interface InflateResult {
+  readonly buffer: Buffer;
+  readonly engine: { readonly bytesWritten: number };
 }
 
 function writeUInt64BE(target: Buffer, offset: number, value: number): void {

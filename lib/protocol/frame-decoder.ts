@@ -1,4 +1,5 @@
-// Incremental proto-frame decoder: push arbitrary chunks, receive whole frames (header + body).
+// Incremental proto-frame decoder: push arbitrary chunks, receive whole frames (header + body), or
+// the body pieces of frames a sink takes.
 // Checks version, known type and the declared length against a cap before allocating anything, and
 // reserves storage for a large frame as its bytes arrive, not from its declared length alone.
 // Pure: no sockets, no timers. After it throws, the stream is desynchronised and the decoder refuses more input.
@@ -13,6 +14,19 @@ export interface Frame {
   readonly bytes: Buffer;
   /** The body: `bytes` without the 8-byte header (a view, not a copy). */
   readonly body: Buffer;
+}
+
+/**
+ * Takes chosen frames as body pieces instead of whole frames, so a caller that gathers bodies (one
+ * reply built from many frames) copies each byte once, from the chunk to its destination.
+ */
+export interface FrameSink {
+  /** A frame's header was read: true to receive this frame's body through piece() and end(). */
+  begin(type: number, bodyLength: number): boolean;
+  /** The next bytes of the body, in order: a view of the pushed chunk, to be copied if kept past the call. */
+  piece(bytes: Buffer): void;
+  /** The body of the frame begun last is complete. */
+  end(): void;
 }
 
 export interface FrameDecoderOptions {
@@ -39,6 +53,10 @@ export class FrameDecoder {
   /** The whole size (header + body) of the frame being assembled. */
   private pendingLength = 0;
   private pendingFill = 0;
+  /** Body bytes still due to the sink for the frame it took; 0 when none. */
+  private sinkRemaining = 0;
+  private sinkFill = 0;
+  private sink: FrameSink | null = null;
   private failed: Error | null = null;
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -49,11 +67,12 @@ export class FrameDecoder {
 
   /** True when a header has been read and the body is still incomplete (the "body read" phase). */
   get awaitingBody(): boolean {
-    return this.pending !== null;
+    return this.pending !== null || this.sinkRemaining > 0;
   }
 
   /** Bytes received that do not yet form a whole frame. */
   get buffered(): number {
+    if (this.sinkRemaining > 0) return PROTO_HEADER_SIZE + this.sinkFill;
     return this.pending !== null ? this.pendingFill : this.headerFill;
   }
 
@@ -62,21 +81,34 @@ export class FrameDecoder {
     this.headerFill = 0;
     this.pending = null;
     this.pendingFill = 0;
+    this.sinkRemaining = 0;
+    this.sink = null;
     this.failed = null;
   }
 
   /**
    * Consumes `chunk`, calling `onFrame` for each frame it completes, in order. Frames wholly inside
    * `chunk` are zero-copy views of it; a frame spanning chunks is copied into storage sized from its
-   * (already checked) header, up to 1 MiB up front and grown as bytes arrive beyond that. Throws a
+   * (already checked) header, up to 1 MiB up front and grown as bytes arrive beyond that. A frame
+   * `sink` takes (by its header) is handed over in body pieces instead, never assembled. Throws a
    * parse_error AerospikeError on a bad header.
    */
-  push(chunk: Uint8Array, onFrame: (frame: Frame) => void): void {
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => void, sink?: FrameSink): void {
     if (this.failed !== null) throw this.failed;
     const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let offset = 0;
     const end = data.length;
     while (offset < end) {
+      if (this.sinkRemaining > 0) {
+        const take = Math.min(end - offset, this.sinkRemaining);
+        this.sinkRemaining -= take;
+        this.sinkFill += take;
+        offset += take;
+        const taker = this.sink!;
+        taker.piece(data.subarray(offset - take, offset));
+        if (this.sinkRemaining === 0) this.endSink(taker);
+        continue;
+      }
       if (this.pending !== null) {
         const take = Math.min(end - offset, this.pendingLength - this.pendingFill);
         this.reserve(this.pendingFill + take);
@@ -95,6 +127,11 @@ export class FrameDecoder {
       let bodyLength: number;
       if (this.headerFill === 0 && end - offset >= PROTO_HEADER_SIZE) {
         bodyLength = this.checkHeader(data, offset);
+        if (sink?.begin(data[offset + 1]!, bodyLength) === true) {
+          offset += PROTO_HEADER_SIZE;
+          this.startSink(sink, bodyLength);
+          continue;
+        }
         const frameEnd = offset + PROTO_HEADER_SIZE + bodyLength;
         if (frameEnd <= end) {
           const bytes = data.subarray(offset, frameEnd);
@@ -113,6 +150,10 @@ export class FrameDecoder {
       if (this.headerFill < PROTO_HEADER_SIZE) return;
       this.headerFill = 0;
       bodyLength = this.checkHeader(this.header, 0);
+      if (sink?.begin(this.header[1]!, bodyLength) === true) {
+        this.startSink(sink, bodyLength);
+        continue;
+      }
       if (bodyLength === 0) {
         onFrame(makeFrame(Buffer.from(this.header)));
         continue;
@@ -121,6 +162,22 @@ export class FrameDecoder {
       this.header.copy(this.pending!, 0);
       this.pendingFill = PROTO_HEADER_SIZE;
     }
+  }
+
+  private startSink(sink: FrameSink, bodyLength: number): void {
+    if (bodyLength === 0) {
+      sink.end();
+      return;
+    }
+    this.sink = sink;
+    this.sinkRemaining = bodyLength;
+    this.sinkFill = 0;
+  }
+
+  private endSink(sink: FrameSink): void {
+    this.sink = null;
+    this.sinkFill = 0;
+    sink.end();
   }
 
   private startPending(frameLength: number): void {
@@ -157,6 +214,8 @@ export class FrameDecoder {
   private fail(message: string): Error {
     this.failed = parseError(message);
     this.pending = null;
+    this.sinkRemaining = 0;
+    this.sink = null;
     this.headerFill = 0;
     return this.failed;
   }

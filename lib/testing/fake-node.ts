@@ -4,7 +4,7 @@
 
 import { concat, from, isObservable, of, throwError, type Observable } from 'rxjs';
 import { AerospikeError } from '../errors';
-import type { CommandOptions, Connection, InfoReply, LoginReply, StreamOptions } from '../node-transport';
+import type { CommandOptions, Connection, FramesOptions, InfoReply, LoginReply, StreamOptions } from '../node-transport';
 
 /** A scripted reply: a value (delivered at once), an error, or an Observable (its timing is the reply's timing). */
 export type ScriptEntry<T> = T | AerospikeError | Observable<T>;
@@ -31,7 +31,7 @@ export interface FakeCall {
   readonly request: Buffer;
   /** The per-read deadline applied: the argument, or infoTimeoutMs / loginTimeoutMs. */
   readonly deadlineMs: number;
-  readonly options: CommandOptions | StreamOptions | RecordedLoginOptions | undefined;
+  readonly options: CommandOptions | StreamOptions | FramesOptions | RecordedLoginOptions | undefined;
   /** info$ only: the command names, in order. */
   readonly commands?: readonly string[];
 }

@@ -2,7 +2,7 @@
 // scripted source under a per-read deadline, and teardown that destroys the handle when cut short.
 // It never picks scripts itself (the plan does) and starts timers only through the given scheduler.
 
-import { Observable, map, take, takeWhile, throwError, timeout, type SchedulerLike, type Subscription } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { Connection } from '../node-transport';
 import { FakeConnection, type CallShape, type FakeCall, type HandleState, type InFlight } from './fake-node';
@@ -36,6 +36,8 @@ export function abortAll(state: HandleState, error: AerospikeError, countsAsStre
 interface QueuedOp extends InFlight {
   /** The reply arrived; it is delivered once every operation before it has been. */
   deliver: (() => void) | undefined;
+  /** Pipelined only: this reply is now the next one due, so its read deadline starts. */
+  onHead: (() => void) | undefined;
 }
 
 function remove(state: HandleState, entry: InFlight): boolean {
@@ -45,21 +47,52 @@ function remove(state: HandleState, entry: InFlight): boolean {
   return true;
 }
 
-/** Delivers pipelined replies in call order: the head of the queue first, then whoever is ready behind it. */
+/**
+ * Delivers pipelined replies in call order: the head of the queue first, then whoever is ready
+ * behind it. A head still waiting starts its deadline, as the socket's next read would.
+ */
 function flush(state: HandleState): void {
   while (state.inFlight.length > 0) {
     const head = state.inFlight[0] as QueuedOp;
-    if (head.deliver === undefined) return;
+    if (head.deliver === undefined) {
+      head.onHead?.();
+      return;
+    }
     state.inFlight.shift();
     head.deliver();
   }
 }
 
+/** What `frames()` tells a stream: stop taking frames (the socket is paused) and resume. */
+export class FakeFlow {
+  paused = false;
+  /** Set by the operation reading under this flow. */
+  onPause: (() => void) | undefined;
+  onResume: (() => void) | undefined;
+
+  pauseReading(): void {
+    if (this.paused) return;
+    this.paused = true;
+    this.onPause?.();
+  }
+
+  resumeReading(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    this.onResume?.();
+  }
+}
+
+type ScriptEvent = { readonly kind: 'next'; readonly raw: unknown } | { readonly kind: 'error'; readonly error: unknown } | { readonly kind: 'complete' };
+
 /**
  * A cold operation on `conn`; `plan` runs on subscribe, after the handle and busy checks passed.
  * On a handle connected with `pipeline: true`, command$ operations may queue up behind each other.
+ * Each read has `deadlineMs` on the scheduler, started at subscribe or, for a pipelined reply, when
+ * it becomes the next reply due, and restarted by every frame. Under a paused `flow`, script events
+ * wait (as bytes wait in a paused socket) and no deadline runs; resuming starts a fresh one.
  */
-export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: (state: HandleState) => OpPlan<T>): Observable<T> {
+export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: (state: HandleState) => OpPlan<T>, flow?: FakeFlow): Observable<T> {
   return new Observable<T>((subscriber) => {
     const state = FakeConnection.stateOf(conn);
     if (state === undefined) {
@@ -82,8 +115,25 @@ export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: 
 
     let finished = false;
     let inner: Subscription | undefined;
+    let deadline: Subscription | undefined;
+    const held: ScriptEvent[] = [];
+    const stopDeadline = (): void => {
+      deadline?.unsubscribe();
+      deadline = undefined;
+    };
+    const startDeadline = (): void => {
+      stopDeadline();
+      if (finished || flow?.paused === true) return;
+      deadline = scheduler.schedule(() => {
+        deadline = undefined;
+        if (finished) return;
+        inner?.unsubscribe();
+        fail(timeoutError(`${op.shape} read on ${state.label}`, op.deadlineMs, state.label, op.inDoubt), 'connection destroyed after a timeout');
+      }, op.deadlineMs);
+    };
     const fail = (err: unknown, reason: string): void => {
       finished = true;
+      stopDeadline();
       remove(state, entry);
       killHandle(state, reason);
       const error = withContext(err, state.label, op.inDoubt);
@@ -94,6 +144,9 @@ export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: 
     const entry: QueuedOp = {
       shape: op.shape,
       deliver: undefined,
+      onHead: () => {
+        if (deadline === undefined) startDeadline();
+      },
       abort: (error, countsAsStreamClose) => {
         if (finished) return;
         if (countsAsStreamClose && op.mode === 'stream') state.node.streamCloseCount++;
@@ -101,46 +154,67 @@ export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: 
         fail(error, state.deadReason ?? 'connection destroyed');
       },
     };
+
+    const take = (raw: unknown): void => {
+      let converted: { value: T; terminal: boolean };
+      try {
+        converted = op.toValue(raw, state);
+      } catch (err) {
+        inner?.unsubscribe();
+        fail(err, 'connection destroyed after an error');
+        return;
+      }
+      const { value, terminal } = converted;
+      if (op.mode === 'stream' && !terminal) {
+        startDeadline();
+        subscriber.next(value);
+        return;
+      }
+      finished = true;
+      stopDeadline();
+      inner?.unsubscribe();
+      // the handle is freed before the value is emitted, so the consumer may start the next operation at once
+      entry.deliver = () => {
+        subscriber.next(value);
+        subscriber.complete();
+      };
+      flush(state);
+    };
+    const handle = (event: ScriptEvent): void => {
+      if (finished) return;
+      if (flow?.paused === true) {
+        held.push(event);
+        return;
+      }
+      if (event.kind === 'next') take(event.raw);
+      else if (event.kind === 'error') fail(event.error, 'connection destroyed after an error');
+      else {
+        const end = op.mode === 'stream' ? 'the terminal frame' : 'the reply';
+        fail(new AerospikeError('network_error', `${state.label} closed the connection before ${end}`), 'connection closed by the node');
+      }
+    };
+    if (flow !== undefined) {
+      flow.onPause = stopDeadline;
+      flow.onResume = () => {
+        while (!finished && !flow.paused && held.length > 0) handle(held.shift()!);
+        startDeadline();
+      };
+    }
+
     state.inFlight.push(entry);
     state.node.calls.push(op.call());
-
-    const what = `${op.shape} read on ${state.label}`;
-    const onTimeout = () => throwError(() => timeoutError(what, op.deadlineMs, state.label, op.inDoubt));
-    inner = op
-      .script()
-      .pipe(
-        // `each` restarts the deadline at every emission: a per-read deadline, as on the socket
-        timeout({ each: op.deadlineMs, with: onTimeout, scheduler }),
-        map((raw) => op.toValue(raw, state)),
-        op.mode === 'single' ? take(1) : takeWhile(({ terminal }) => !terminal, true),
-      )
-      .subscribe({
-        next: ({ value, terminal }) => {
-          if (op.mode === 'stream' && !terminal) {
-            subscriber.next(value);
-            return;
-          }
-          finished = true;
-          // the handle is freed before the value is emitted, so the consumer may start the next operation at once
-          entry.deliver = () => {
-            subscriber.next(value);
-            subscriber.complete();
-          };
-          flush(state);
-        },
-        error: (err: unknown) => {
-          if (!finished) fail(err, 'connection destroyed after an error');
-        },
-        complete: () => {
-          if (!finished) {
-            const end = op.mode === 'stream' ? 'the terminal frame' : 'the reply';
-            fail(new AerospikeError('network_error', `${state.label} closed the connection before ${end}`), 'connection closed by the node');
-          }
-        },
-      });
+    inner = op.script().subscribe({
+      next: (raw) => handle({ kind: 'next', raw }),
+      error: (error: unknown) => handle({ kind: 'error', error }),
+      complete: () => handle({ kind: 'complete' }),
+    });
     if (finished) inner.unsubscribe();
+    // a pipelined reply's deadline waits until the replies before it are in (flush starts it)
+    else if (pipelined) flush(state);
+    else startDeadline();
 
     return () => {
+      stopDeadline();
       if (remove(state, entry)) {
         if (!finished && !pipelined) {
           // an early unsubscribe destroys the connection, as it destroys a real socket

@@ -8,6 +8,7 @@ import type {
   CommandOptions,
   ConnectOptions,
   Connection,
+  FramesOptions,
   InfoReply,
   LoginOptions,
   LoginReply,
@@ -18,7 +19,8 @@ import type {
 import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/constants';
 import { encodeInfoRequest } from '../protocol/info';
 import { checkStreamFrame } from './fake-frames';
-import { abortAll, killHandle, operation$, timeoutError, withContext, type OpShape } from './fake-operation';
+import { backpressuredFrames } from '../net/frame-iterable';
+import { abortAll, FakeFlow, killHandle, operation$, timeoutError, withContext, type OpShape } from './fake-operation';
 import {
   FakeConnection,
   FakeNode,
@@ -254,6 +256,20 @@ export class FakeTransport implements NodeTransport {
   }
 
   stream$(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions): Observable<Buffer> {
+    return this.streamWith$(conn, request, deadlineMs, opts, undefined);
+  }
+
+  /**
+   * stream$ with backpressure, as TcpTransport's: frames queue up to a high-water mark, then the
+   * script's frames wait (like bytes in a paused socket) and the read deadline stops until the loop
+   * catches up. `break` tears down like unsubscribing and counts as a stream close.
+   */
+  frames(conn: Connection, request: Request, deadlineMs: number, opts?: FramesOptions): AsyncIterable<Buffer> {
+    const flow = new FakeFlow();
+    return backpressuredFrames(this.streamWith$(conn, request, deadlineMs, opts, flow), flow, opts);
+  }
+
+  private streamWith$(conn: Connection, request: Request, deadlineMs: number, opts: StreamOptions | undefined, flow: FakeFlow | undefined): Observable<Buffer> {
     const bytes = requestBytes(request);
     checkDeadline(deadlineMs, 'deadlineMs');
     return operation$<Buffer>(conn, this.scheduler, (state) => ({
@@ -264,7 +280,7 @@ export class FakeTransport implements NodeTransport {
       call: () => ({ kind: 'stream', request: bytes, deadlineMs, options: opts }),
       script: () => this.take(state, 'stream', state.node.streamQueue, 'stream', (s) => streamToObservable(s as StreamScript)),
       toValue: (raw, s) => checkStreamFrame(raw as Uint8Array, s.maxFrameBytes),
-    }));
+    }), flow);
   }
 
   login$(conn: Connection, opts: LoginOptions): Observable<LoginReply> {

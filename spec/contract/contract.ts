@@ -17,6 +17,10 @@ export interface Exchange {
   readonly request: Buffer;
   /** Whole frames the node answers with, after `delayMs`. */
   readonly frames: readonly Buffer[];
+  /**
+   * Counted from when the node takes the request up: it serves one request at a time per
+   * connection (as a real server does), so a pipelined request waits for the replies before it.
+   */
   readonly delayMs?: number;
   /** After the frames: stay open and answer later requests ('idle'), go silent ('stall') or close ('close'). */
   readonly then: 'idle' | 'stall' | 'close';
@@ -168,6 +172,40 @@ export function describeTransportContract(name: string, makeHarness: () => Harne
       await delay(20);
       h.transport.close(conn);
       expect((await pending).error?.code).toBe('network_error');
+    });
+
+    describe('with pipeline: true', () => {
+      let piped: Connection;
+      beforeEach(async () => {
+        piped = await h.connect({ connectTimeoutMs: 1000, pipeline: true });
+      });
+      afterEach(() => h.transport.close(piped));
+
+      it("starts a pipelined command$'s deadline when its reply is the next one due, not at subscribe", async () => {
+        // the second reply comes 500 ms after its subscribe but 200 ms after the first reply: within 400 ms
+        h.script({ shape: 'command', request: REQ, frames: [asMsgFrame(R1)], delayMs: 300, then: 'idle' });
+        h.script({ shape: 'command', request: REQ, frames: [asMsgFrame(R2)], delayMs: 200, then: 'idle' });
+        const replies = await Promise.all([outcome(h.transport.command$(piped, REQ, 400)), outcome(h.transport.command$(piped, REQ, 400))]);
+        expect(replies).toEqual([
+          { values: [R1], completed: true },
+          { values: [R2], completed: true },
+        ]);
+        expect(piped.isOpen).toBeTrue();
+      });
+
+      it('times a pipelined reply out by its own deadline, counted from when the reply before it came', async () => {
+        h.script({ shape: 'command', request: REQ, frames: [asMsgFrame(R1)], delayMs: 200, then: 'idle' });
+        h.script({ shape: 'command', request: REQ, frames: [], then: 'stall' });
+        const started = Date.now();
+        const first = outcome(h.transport.command$(piped, REQ, 400));
+        const second = outcome(h.transport.command$(piped, REQ, 400)).then((result) => ({ result, afterMs: Date.now() - started }));
+        expect(await first).toEqual({ values: [R1], completed: true });
+        const { result, afterMs } = await second;
+        expect(result).toEqual({ values: [], completed: false, error: { code: 'timeout', inDoubt: true } });
+        // 200 ms for the first reply, then the second's own 400 ms (timers never fire early)
+        expect(afterMs).toBeGreaterThanOrEqual(590);
+        expect(piped.isOpen).toBeFalse();
+      });
     });
 
     it('unsubscribing from stream$ before the terminal frame releases the node side and kills the handle', async () => {

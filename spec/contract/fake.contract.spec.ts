@@ -1,11 +1,12 @@
 // Runs the transport contract against FakeTransport: each exchange becomes a script whose timing
 // (delay, stall, early end) is an Observable on the real-time scheduler, like the loopback server's.
-import { EMPTY, NEVER, concat, finalize, firstValueFrom, from, switchMap, timer, type Observable } from 'rxjs';
+import { EMPTY, NEVER, concat, defer, finalize, firstValueFrom, from, switchMap, timer, type Observable } from 'rxjs';
 import { MessageType } from '../../lib/protocol/constants';
 import { parseInfoReply } from '../../lib/protocol/info';
 import type { ConnectOptions, Connection } from '../../lib/node-transport';
 import { FakeTransport } from '../../lib/testing/fake-transport';
 import { describeTransportContract, type Exchange, type Harness } from './contract';
+import { describeFramesContract } from './frames-contract';
 
 const HOST = '10.0.0.1';
 const PORT = 3000;
@@ -13,6 +14,8 @@ const PORT = 3000;
 class FakeHarness implements Harness {
   readonly transport = new FakeTransport({ nodes: [{ id: 'n1', host: HOST, port: PORT }] });
   private release: Promise<void> = Promise.resolve();
+  /** When the node is done answering the requests it took up so far (Date.now ms). */
+  private busyUntil = 0;
 
   async setup(): Promise<void> {}
 
@@ -44,12 +47,21 @@ class FakeHarness implements Harness {
 
   async teardown(): Promise<void> {}
 
-  /** The node's side as a script: what each shape emits, after the delay, then idle / stall / close. */
+  /**
+   * The node's side as a script: what each shape emits, after the delay, then idle / stall / close.
+   * Scripts start at subscribe, but the node serves one request at a time: a request sent while
+   * the one before is still being answered is taken up once that reply is out.
+   */
   private timed(exchange: Exchange): Observable<unknown> {
     const values = replyValues(exchange);
     const after = exchange.then === 'stall' ? NEVER : EMPTY;
     const reply = exchange.then === 'close' && exchange.shape !== 'stream' ? EMPTY : concat(from(values), after);
-    return exchange.delayMs === undefined ? reply : timer(exchange.delayMs).pipe(switchMap(() => reply));
+    return defer(() => {
+      const now = Date.now();
+      const replyAt = Math.max(now, this.busyUntil) + (exchange.delayMs ?? 0);
+      this.busyUntil = replyAt;
+      return replyAt === now ? reply : timer(replyAt - now).pipe(switchMap(() => reply));
+    });
   }
 
   private track<T>(source: Observable<T>): Observable<T> {
@@ -79,3 +91,4 @@ function infoNames(request: Buffer): string[] {
 }
 
 describeTransportContract('FakeTransport', () => new FakeHarness());
+describeFramesContract('FakeTransport', () => new FakeHarness());

@@ -5,6 +5,7 @@ import type { ConnectOptions, Connection } from '../../lib/node-transport';
 import { TcpTransport } from '../../lib/net/tcp-transport';
 import { LoopbackServer, sleep, type Peer } from '../helpers/loopback-server';
 import { describeTransportContract, type Exchange, type Harness } from './contract';
+import { describeFramesContract } from './frames-contract';
 
 class TcpHarness implements Harness {
   readonly transport = new TcpTransport();
@@ -58,3 +59,4 @@ class TcpHarness implements Harness {
 }
 
 describeTransportContract('TcpTransport (loopback)', () => new TcpHarness());
+describeFramesContract('TcpTransport (loopback)', () => new TcpHarness());

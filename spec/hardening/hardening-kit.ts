@@ -172,6 +172,20 @@ export function secretForms(secret: string | Uint8Array): string[] {
   return forms.filter((f) => f.length >= 6);
 }
 
+/** Every view of a connection a log line or debugger could print, getters and hidden properties included. */
+export function connectionTexts(conn: object): string[] {
+  return [
+    inspect(conn),
+    inspect(conn, { depth: Infinity, showHidden: true }),
+    inspect(conn, { depth: Infinity, customInspect: false }),
+    inspect(conn, { depth: Infinity, customInspect: false, showHidden: true }),
+    inspect(conn, { depth: Infinity, customInspect: false, showHidden: true, getters: true }),
+    inspect(conn, { depth: Infinity, customInspect: false, getters: true }),
+    JSON.stringify(conn),
+    String(conn),
+  ];
+}
+
 /** The secrets (by label) found in any of `texts`. */
 export function findSecrets(texts: readonly string[], secrets: Readonly<Record<string, readonly string[]>>): string[] {
   const found: string[] = [];

@@ -16,24 +16,11 @@ import { asMsgFrame, lastRecord } from '../../lib/testing/frame-builders';
 import { SimulatedNode } from '../../lib/testing/simulated-node';
 import { LoopbackServer, type Script } from '../helpers/loopback-server';
 import { leftovers, outcome, smallRequest } from '../helpers/transport-harness';
-import { errorTexts, findSecrets, guardProcess, secretForms, TelemetryRecorder } from './hardening-kit';
+import { connectionTexts, errorTexts, findSecrets, guardProcess, secretForms, TelemetryRecorder } from './hardening-kit';
 
 const PASSWORD = 'Secrets-Spec-pw-91c2';
 const WRONG_PASSWORD = 'Wrong-pw-5d3e77';
 const BOGUS_TOKEN = Buffer.from('bogus-session-token-c0ffee');
-
-/** Every view of a connection a log line or debugger could print. */
-function connectionTexts(conn: Connection): string[] {
-  return [
-    inspect(conn),
-    inspect(conn, { depth: Infinity, showHidden: true }),
-    inspect(conn, { depth: Infinity, customInspect: false }),
-    inspect(conn, { depth: Infinity, customInspect: false, showHidden: true }),
-    inspect(conn, { depth: Infinity, customInspect: false, showHidden: true, getters: true }),
-    JSON.stringify(conn),
-    String(conn),
-  ];
-}
 
 describe('secrets and hostile input', () => {
   guardProcess();

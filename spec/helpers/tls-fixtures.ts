@@ -1,5 +1,6 @@
 // The committed test-only TLS material of spec/fixtures/tls (regenerate with generate.sh there):
-// a CA, a server cert for DNS:aerospike-test + IP:127.0.0.1, a pki-user client cert, an unrelated CA.
+// a CA, a server cert for DNS:aerospike-test + IP:127.0.0.1, a pki-user client cert (also as an
+// encrypted PEM key and a PKCS#12 bundle under TLS_PASSPHRASE), an unrelated CA.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +15,12 @@ export const tlsFixtures = {
   clientCert: pem('client'),
   clientKey: pem('client-key'),
   otherCa: pem('other-ca'),
+  clientKeyEncrypted: pem('client-key-encrypted'),
+  clientPfx: readFileSync(join(DIR, 'client.pfx')),
 } as const;
+
+/** The passphrase of client-key-encrypted.pem and client.pfx (see generate.sh). */
+export const TLS_PASSPHRASE = 'tls-fixture-passphrase-4e1b';
 
 /** The DNS name in the server certificate (its other SAN is IP 127.0.0.1). */
 export const TLS_NAME = 'aerospike-test';

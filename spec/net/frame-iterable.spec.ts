@@ -61,7 +61,8 @@ describe('TcpTransport.frames (backpressure)', () => {
     const pause = spyOn(conn, 'pauseReading').and.callThrough();
     const resume = spyOn(conn, 'resumeReading').and.callThrough();
     const generations: number[] = [];
-    for await (const frame of transport.frames(conn, request, 200, { highWaterBytes: 256 * 1024 })) {
+    // a generous deadline: the point is pause and resume, and the server shares this process
+    for await (const frame of transport.frames(conn, request, 2000, { highWaterBytes: 256 * 1024 })) {
       generations.push(decodeAsMsgHeader(frame.subarray(8)).generation);
       await sleep(1);
     }

@@ -161,6 +161,16 @@ describe('TcpTransport.command$', () => {
       expectAerospikeError(result.error, 'parse_error', 'size mismatch');
     });
 
+    it('rejects bytes after the end of the zlib stream with parse_error "trailing bytes", the socket destroyed', async () => {
+      const inner = compressedFrame(reply);
+      const padded = encodeFrame(MessageType.AS_MSG_COMPRESSED, Buffer.concat([inner.subarray(8), Buffer.from([0, 0, 0, 0])]));
+      h.script = answer((peer) => peer.write(padded));
+      const conn = await h.connect();
+      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      expectAerospikeError(result.error, 'parse_error', '4 trailing bytes after the end of its zlib stream');
+      expect(conn.isOpen).toBeFalse();
+    });
+
     it('rejects a frame wrapping a non-AS_MSG body (inner type 1)', async () => {
       h.script = answer((peer) => peer.write(compressedFrame(infoReplyFrame({ node: 'BB9' }))));
       const conn = await h.connect();

@@ -138,6 +138,12 @@ describe('compression', () => {
     expectParseError(() => inflateCompressedBody(envelopeBody(285, zlib.deflateSync(V6_PLAIN).subarray(0, 20)), 1024), 'failed to inflate');
   });
 
+  it('rejects bytes after the end of the zlib stream, naming how many', () => {
+    const stream = zlib.deflateSync(V6_PLAIN);
+    expectParseError(() => inflateCompressedBody(envelopeBody(285, Buffer.concat([stream, Buffer.from([0, 1, 2])])), 1024), '3 trailing bytes', `${stream.length} of ${stream.length + 3}`);
+    expectParseError(() => inflateCompressedBody(envelopeBody(285, Buffer.concat([stream, stream])), 1024), `${stream.length} trailing bytes`);
+  });
+
   it('rejects an inflated size that differs from the prefix, naming both', () => {
     expectParseError(() => inflateCompressedBody(envelopeBody(300, zlib.deflateSync(V6_PLAIN)), 1024), 'size mismatch', '300', '285');
     expectParseError(() => inflateCompressedBody(envelopeBody(284, zlib.deflateSync(V6_PLAIN)), 1024), 'size mismatch', '284');
