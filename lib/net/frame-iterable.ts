@@ -92,6 +92,8 @@ export function backpressuredFrames(source$: Observable<Buffer>, flow: FlowContr
           queue.length = 0;
           head = 0;
           resume();
+          // a next() waiting for a frame (another task merging several streams) ends now, not at the deadline
+          notify();
           return { value: undefined, done: true };
         },
       };

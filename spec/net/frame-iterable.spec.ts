@@ -28,6 +28,23 @@ describe('TcpTransport.frames (backpressure)', () => {
   const connect = async (): Promise<TcpConnection> =>
     (conn = (await firstValueFrom(transport.connect$(server.host, server.port))) as TcpConnection);
 
+  it('return() ends a next() still waiting for a frame and destroys the socket at once', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+      peer.write(dataFrame(1, 10));
+    };
+    await connect();
+    const iterator = transport.frames(conn, request, 5000)[Symbol.asyncIterator]();
+    expect((await iterator.next()).done).toBeFalse();
+    const waiting = iterator.next();
+    await sleep(20);
+    const started = Date.now();
+    await iterator.return!();
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(conn.isOpen).toBeFalse();
+  });
+
   it('yields every frame in order, the terminal frame last, then ends', async () => {
     script = async (peer) => {
       await peer.readFrame();
