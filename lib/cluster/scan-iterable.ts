@@ -1,0 +1,200 @@
+// The scan as an AsyncIterable with backpressure (client-design.md §C2 scanIterable): the same passes,
+// partition tracking and retries as executeScan$, but each node's frames are pulled through the
+// transport's frames() only as fast as the loop consumes records. `break` tears down every node's stream.
+
+import { firstValueFrom, timer } from 'rxjs';
+import type { Connection } from '../node-transport';
+import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
+import { PartitionTracker, type NodeAssignment } from './partition-tracker';
+import type { ResolvedPolicy } from './policy';
+import { classifyFailure } from './retry-classifier';
+import { nextTaskId, partitionRequests, recordsOfFrame, unavailableError, type ScanCommand } from './scan-executor';
+import { observableIterator } from './observable-iterator';
+
+/** Cold: nothing is sent until the first next(). */
+export function scanIterable<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, policy: ResolvedPolicy, maxConcurrentNodes = 0): AsyncIterable<T> {
+  return {
+    [Symbol.asyncIterator]: () => passes(ctx, cmd, policy, maxConcurrentNodes),
+  };
+}
+
+async function* passes<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, policy: ResolvedPolicy, maxConcurrentNodes: number): AsyncGenerator<T, void, undefined> {
+  ctx.ensureOpen();
+  const tracker = new PartitionTracker(cmd.partitions.begin, cmd.partitions.count);
+  const budget = new AttemptBudget(ctx.scheduler, policy, false, 2);
+  const failures: { error: unknown }[] = [];
+  for (;;) {
+    ctx.ensureOpen();
+    const attempt = budget.attempts++;
+    const { assignments, unroutable } = tracker.assign(ctx.currentMap(), ctx.router, cmd.namespace);
+    if (unroutable.length > 0) failures.push({ error: noNodeError(ctx.currentMap(), cmd.namespace, unroutable[0]!.id) });
+    const taskId = nextTaskId();
+    const nodes = assignments.map((a) => new NodeScan(ctx, cmd, policy, tracker, budget, a, attempt, taskId, failures));
+    const merged = mergeIterators<T>(nodes, maxConcurrentNodes > 0 ? maxConcurrentNodes : nodes.length);
+    try {
+      for (;;) {
+        const step = await merged.next();
+        if (step.done === true) break;
+        yield step.value;
+        if (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords) return;
+      }
+    } finally {
+      await merged.return();
+    }
+    const remaining = tracker.remaining;
+    if (remaining === 0 || (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords)) return;
+    const error = failures.pop()?.error ?? unavailableError(remaining, cmd.namespace);
+    failures.length = 0;
+    ctx.ensureOpen();
+    const sleepMs = budget.afterFailure(error, false, undefined);
+    if (sleepMs > 0) await firstValueFrom(timer(sleepMs, ctx.scheduler));
+  }
+}
+
+/**
+ * One node's share of a pass: checks out a connection, pulls frames, feeds the tracker, hands out
+ * records. A retryable failure ends it quietly (its partitions move on); return() destroys its stream at once.
+ */
+class NodeScan<T> implements AsyncIterator<T> {
+  private frames: AsyncIterator<Buffer> | undefined;
+  private conn: Connection | undefined;
+  private readonly ready: T[] = [];
+  private finished = false;
+  private completed = false;
+
+  constructor(
+    private readonly ctx: ExecutionContext,
+    private readonly cmd: ScanCommand<T>,
+    private readonly policy: ResolvedPolicy,
+    private readonly tracker: PartitionTracker,
+    private readonly budget: AttemptBudget,
+    private readonly assignment: NodeAssignment,
+    private readonly attempt: number,
+    private readonly taskId: bigint,
+    private readonly failures: { error: unknown }[],
+  ) {}
+
+  async next(): Promise<IteratorResult<T>> {
+    for (;;) {
+      if (this.ready.length > 0) return { value: this.ready.shift()!, done: false };
+      if (this.finished) return { value: undefined, done: true };
+      try {
+        const frames = this.frames ?? (await this.open());
+        if (frames === undefined) continue;
+        const step = await frames.next();
+        if (this.finished) continue;
+        if (step.done === true) {
+          this.end(this.completed);
+          continue;
+        }
+        const { values, last } = recordsOfFrame(step.value, this.cmd, this.tracker, this.assignment.node.name);
+        if (last) this.completed = true;
+        this.ready.push(...values);
+      } catch (error) {
+        // after return() the stream is torn down on purpose: its error is not a failure
+        if (!this.finished) this.fail(error);
+      }
+    }
+  }
+
+  async return(): Promise<IteratorResult<T>> {
+    if (!this.finished) {
+      this.finished = true;
+      const frames = this.frames;
+      this.release(false);
+      await frames?.return?.();
+    }
+    return { value: undefined, done: true };
+  }
+
+  private async open(): Promise<AsyncIterator<Buffer> | undefined> {
+    const { node, partitions } = this.assignment;
+    this.budget.lastNode = node;
+    node.counters.commands++;
+    const conn = await firstValueFrom(node.pool.checkout$());
+    if (this.finished) {
+      node.pool.discard(conn);
+      return undefined;
+    }
+    this.conn = conn;
+    const wanted = this.cmd.maxRecords === undefined ? undefined : this.cmd.maxRecords - this.tracker.emitted;
+    const request = this.cmd.encode(partitionRequests(partitions), this.taskId, wanted);
+    const deadline = readDeadlineMs(this.policy, this.budget.remainingMs());
+    const opts = { useCompression: this.policy.useCompression, attempt: this.attempt };
+    const transport = this.ctx.transport;
+    // without frames() (a transport that lacks it) the stream is consumed without backpressure
+    const source = transport.frames !== undefined ? transport.frames(conn, request, deadline, opts) : observableIterator(transport.stream$(conn, request, deadline, opts));
+    this.frames = source[Symbol.asyncIterator]();
+    return this.frames;
+  }
+
+  private end(clean: boolean): void {
+    if (this.finished) return;
+    this.finished = true;
+    if (clean) this.tracker.nodeCompleted(this.assignment.partitions);
+    else this.tracker.nodeFailed(this.assignment.partitions);
+    this.release(clean);
+  }
+
+  private fail(error: unknown): void {
+    const node = this.assignment.node;
+    node.counters.commandErrors++;
+    const kind = classifyFailure(error);
+    if (!kind.retryable) {
+      this.finished = true;
+      this.release(false);
+      throw error;
+    }
+    if (kind.nodeError) node.errorCount++;
+    if (kind.requestTend) this.ctx.requestTend();
+    this.failures.push({ error });
+    this.end(false);
+  }
+
+  private release(ok: boolean): void {
+    const conn = this.conn;
+    this.conn = undefined;
+    if (conn === undefined) return;
+    if (ok) this.assignment.node.pool.release(conn);
+    else this.assignment.node.pool.discard(conn);
+  }
+}
+
+/**
+ * Pulls from up to `concurrency` iterators at once (one pending next() each), yielding whatever comes
+ * first; return() returns every started iterator without waiting for their pending reads.
+ */
+function mergeIterators<T>(sources: readonly AsyncIterator<T>[], concurrency: number): { next(): Promise<IteratorResult<T>>; return(): Promise<void> } {
+  const waiting = [...sources];
+  const pending = new Map<AsyncIterator<T>, Promise<{ source: AsyncIterator<T>; step: IteratorResult<T> }>>();
+  const pull = (source: AsyncIterator<T>): void => {
+    const p = source.next().then((step) => ({ source, step }));
+    p.catch(() => undefined); // observed in next(); a rejection after return() must not go unhandled
+    pending.set(source, p);
+  };
+  const fill = (): void => {
+    while (pending.size < Math.max(1, concurrency) && waiting.length > 0) pull(waiting.shift()!);
+  };
+  return {
+    async next(): Promise<IteratorResult<T>> {
+      fill();
+      while (pending.size > 0) {
+        const { source, step } = await Promise.race(pending.values());
+        pending.delete(source);
+        if (step.done === true) {
+          fill();
+          continue;
+        }
+        pull(source);
+        return step;
+      }
+      return { value: undefined, done: true };
+    },
+    async return(): Promise<void> {
+      const started = [...pending.keys()];
+      pending.clear();
+      waiting.length = 0;
+      await Promise.all(started.map((s) => s.return?.()));
+    },
+  };
+}
