@@ -77,10 +77,7 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
           }
           const fatal = failures.find((f) => !RETRYABLE_KEY_CODES.has(f.error.resultCode!));
           if (fatal !== undefined) throw fatal.error;
-          for (const f of failures) {
-            sequences[f.index]!++;
-            if (f.error.resultCode === ResultCode.PARTITION_UNAVAILABLE) ctx.requestTend();
-          }
+          // keys answered with a retryable code stay pending and move on like the keys of a failed node
           if (failures.length > 0) throw failures[0]!.error;
         }),
         ignoreElements(),

@@ -1,43 +1,29 @@
 // FakeCluster's data path: command$, commandStream$ and stream$ requests answered by the simulated
 // node's as_msg handler over one shared store (any node serves any key, as a real node proxies),
-// with per-node "partition unavailable" faults. Bytes in, reply bytes out; no timers.
+// with per-node ownership (scans serve held partitions) and "partition unavailable" faults. Bytes in, reply bytes out.
 
-import type { SchedulerLike } from 'rxjs';
-import { AerospikeError } from '../errors';
-import { walkAsMsgRecords } from '../protocol/as-msg';
+import type { AerospikeError } from '../errors';
 import { inflateCompressedBody } from '../protocol/compression';
-import { DEFAULT_MAX_FRAME_BYTES, FieldType, MessageType, PROTO_HEADER_SIZE } from '../protocol/constants';
-import { partitionId } from '../protocol/digest';
+import { DEFAULT_MAX_FRAME_BYTES, MessageType, PROTO_HEADER_SIZE } from '../protocol/constants';
 import { decodeProtoHeader } from '../protocol/proto-header';
-import { ResultCode } from '../protocol/result-codes';
 import type { FakeCall } from './fake-node';
 import { handleAsMsg } from './simulated-as-msg';
-import { asMsgReplyFrame, encodeReplyRecord } from './simulated-reply';
+import type { PartitionAccess } from './simulated-scan-plan';
 import type { SimulatedStore } from './simulated-store';
 
-export class FakeCommandHandler {
-  private readonly unavailableByNode = new Map<string, ReadonlySet<number>>();
+/** How a node treats a partition: it holds a replica, it proxies for the owner, or it answers 11. */
+export type FakePartitionAccess = (nodeId: string, namespace: string, partition: number) => PartitionAccess;
 
+export class FakeCommandHandler {
   constructor(
     private readonly store: SimulatedStore,
     private readonly namespaces: readonly string[],
-    readonly scheduler: SchedulerLike,
+    private readonly access: FakePartitionAccess,
   ) {}
-
-  setUnavailable(nodeId: string, partitions: ReadonlySet<number>): void {
-    if (partitions.size === 0) this.unavailableByNode.delete(nodeId);
-    else this.unavailableByNode.set(nodeId, partitions);
-  }
 
   /** The reply for a call: a body (command$), the concatenated bodies (commandStream$), or whole frames (stream$). */
   answer(nodeId: string, call: FakeCall): Buffer | Buffer[] | AerospikeError {
     const body = requestBody(call.request);
-    const partition = keyPartition(body);
-    const unavailable = this.unavailableByNode.get(nodeId);
-    if (partition !== undefined && unavailable?.has(partition) === true) {
-      const frame = asMsgReplyFrame([encodeReplyRecord({ resultCode: ResultCode.PARTITION_UNAVAILABLE })], false);
-      return call.kind === 'stream' ? [frame] : frame.subarray(PROTO_HEADER_SIZE);
-    }
     const reply = handleAsMsg(body, {
       store: this.store,
       namespaces: this.namespaces,
@@ -45,6 +31,8 @@ export class FakeCommandHandler {
       scanFrameBytes: 128 * 1024,
       scanLastInFinalFrame: false,
       authenticated: true,
+      // key commands on any partition (a real node proxies), scans of held partitions only, 11 where unavailable
+      partitionAccess: (namespace, partition) => this.access(nodeId, namespace, partition),
     });
     const frames = [...reply.frames];
     if (call.kind === 'stream') return frames;
@@ -59,19 +47,4 @@ function requestBody(frame: Buffer): Buffer {
   const body = frame.subarray(PROTO_HEADER_SIZE);
   if (header.type === MessageType.AS_MSG_COMPRESSED) return inflateCompressedBody(body, DEFAULT_MAX_FRAME_BYTES).subarray(PROTO_HEADER_SIZE);
   return body;
-}
-
-/** The partition of a single-key request (its DIGEST_RIPE field), or undefined for batch and scan. */
-function keyPartition(body: Buffer): number | undefined {
-  let partition: number | undefined;
-  walkAsMsgRecords(body, (span) => {
-    let at = span.fieldsOffset;
-    for (let i = 0; i < span.fieldCount; i++) {
-      const size = body.readUInt32BE(at);
-      if (body[at + 4] === FieldType.DIGEST_RIPE && size === 21) partition = partitionId(body.subarray(at + 5, at + 25));
-      at += 4 + size;
-    }
-    return true;
-  });
-  return partition;
 }

@@ -11,6 +11,7 @@ import { bitmapOf, encodeReplicas } from '../protocol/replicas';
 import type { FakeCall } from './fake-node';
 import { FakeTransport } from './fake-transport';
 import { FakeCommandHandler } from './fake-cluster-commands';
+import type { PartitionAccess } from './simulated-scan-plan';
 import { SimulatedStore } from './simulated-store';
 
 export interface FakeClusterNodeSpec {
@@ -75,6 +76,7 @@ export class FakeCluster {
   private readonly regimes = new Map<string, Uint32Array>();
   private replicationFactor: number;
   private readonly commands: FakeCommandHandler;
+  private readonly unavailableByNode = new Map<string, ReadonlySet<number>>();
 
   constructor(private readonly options: FakeClusterOptions) {
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -90,7 +92,7 @@ export class FakeCluster {
       this.regimes.set(ns, new Uint32Array(PARTITION_COUNT));
       this.owners.set(ns, this.layout(options.ownership ?? 'rotate'));
     }
-    this.commands = new FakeCommandHandler(this.store, this.namespaces, this.scheduler);
+    this.commands = new FakeCommandHandler(this.store, this.namespaces, (id, namespace, partition) => this.access(id, namespace, partition));
   }
 
   /** `host:port` of the given nodes (default: the first only), comma-separated. */
@@ -204,9 +206,11 @@ export class FakeCluster {
     faults.set(infoName, list);
   }
 
-  /** Data commands on these partitions answer result 11 from this node (until cleared with an empty list). */
+  /** Data commands and scans of these partitions answer result 11 from this node (an empty list clears it). */
   unavailable(name: string, partitions: Iterable<number>): void {
-    this.commands.setUnavailable(this.state(name).id, new Set(partitions));
+    const set = new Set(partitions);
+    if (set.size === 0) this.unavailableByNode.delete(this.state(name).id);
+    else this.unavailableByNode.set(this.state(name).id, set);
   }
 
   /** Logins answered so far by this node. */
@@ -215,6 +219,12 @@ export class FakeCluster {
   }
 
   // ---- answering ---------------------------------------------------------------------------
+
+  private access(id: string, namespace: string, partition: number): PartitionAccess {
+    if (this.unavailableByNode.get(id)?.has(partition) === true) return 'unavailable';
+    const owners = this.owners.get(namespace)?.[partition];
+    return owners !== undefined && owners.slice(0, this.replicationFactor).includes(id) ? 'held' : 'proxied';
+  }
 
   private register(name: string, host: string, port: number): void {
     if (this.nodes.has(name)) throw new Error(`fake cluster node ${name} already exists`);
