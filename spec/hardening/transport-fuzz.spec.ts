@@ -1,5 +1,5 @@
 // Seeded fuzzing of TcpTransport's reply path: the "server" answers every operation kind with a
-// random or mutated byte stream (real conn2/conn1 captures from ../shared/vectors and builder
+// random or mutated byte stream (real conn2/conn1 captures from spec/fixtures/captures and builder
 // frames), split into random chunks, then FIN, RST or silence. Most cases run on an in-memory
 // socket (many thousands a second); a slice runs on real loopback sockets. Every case must end in
 // correct emissions or a typed AerospikeError, never an untyped throw, and never later than one
@@ -8,7 +8,6 @@
 // npm test: 3,000 in-memory + 300 loopback cases. HARDENING_LONG=1: 100,000 + 5,000. HARDENING_SEED replays.
 
 import { readdirSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { connect as netConnect, type Socket } from 'node:net';
 import { firstValueFrom, type Observable, type Subscription } from 'rxjs';
@@ -30,12 +29,11 @@ import {
   queryEndFrame,
   u32,
 } from '../../lib/testing/frame-builders';
-import { captureFrames } from '../helpers/capture-vectors';
+import { CAPTURES_DIR, captureFrames } from '../helpers/capture-vectors';
 import { LoopbackServer } from '../helpers/loopback-server';
 import { leftovers, smallRequest } from '../helpers/transport-harness';
 import { guardProcess, LONG_MODE, MemorySocket, Rng, seedFromEnv } from './hardening-kit';
 
-const VECTORS = resolve(__dirname, '../../../shared/vectors');
 const MEMORY_CASES = Number(process.env['FUZZ_CASES'] ?? (LONG_MODE ? 100_000 : 3_000));
 const LOOPBACK_CASES = LONG_MODE ? 5_000 : 300;
 const SEED = seedFromEnv(0x5eed_f022);
@@ -71,7 +69,7 @@ interface CaseResult {
 // ---------------------------------------------------------------- corpus
 
 function loadCaptures(): { info: Buffer[]; single: Buffer[]; streams: Buffer[][] } {
-  const names = [...new Set(readdirSync(VECTORS).filter((f) => f.endsWith('.frames.json')).map((f) => f.replace('.frames.json', '')))];
+  const names = [...new Set(readdirSync(CAPTURES_DIR).filter((f) => f.endsWith('.frames.json')).map((f) => f.replace('.frames.json', '')))];
   const info: Buffer[] = [];
   const single: Buffer[] = [];
   const streams: Buffer[][] = [];
@@ -472,7 +470,7 @@ describe('transport fuzzing', () => {
 
   beforeAll(async () => {
     baseline = await leftovers({}, 0);
-    console.log(`\nfuzz corpus: ${captures.single.length} single reply frames, ${captures.streams.length} scan/batch streams, ${captures.info.length} info frames from ${VECTORS}`);
+    console.log(`\nfuzz corpus: ${captures.single.length} single reply frames, ${captures.streams.length} scan/batch streams, ${captures.info.length} info frames from ${CAPTURES_DIR}`);
   });
 
   it(`answers ${MEMORY_CASES} mutated server streams (in-memory socket) with correct emissions or typed errors, never a hang`, async () => {

@@ -1,10 +1,11 @@
-// Reads the real-server captures in ../shared/vectors: the whole frames of one connection and
-// direction, located by the offsets in NAME.frames.json. Spec support only.
+// Reads the real-server captures committed in spec/fixtures/captures: the whole frames of one
+// connection and direction, located by the offsets in NAME.frames.json. Spec support only.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-export const VECTORS_DIR = join(__dirname, '..', '..', '..', 'shared', 'vectors');
+/** The committed copy of the captures (see its README.md); nothing reads a folder outside the repository. */
+export const CAPTURES_DIR = join(__dirname, '..', 'fixtures', 'captures');
 
 interface FrameEntry {
   readonly offset: number;
@@ -13,12 +14,12 @@ interface FrameEntry {
 
 /** The frames (header included) of `conn` in direction `dir` of capture `name` (e.g. '02-put'). */
 export function captureFrames(name: string, dir: 'c2s' | 's2c', conn = 2): Buffer[] {
-  const index = JSON.parse(readFileSync(join(VECTORS_DIR, `${name}.frames.json`), 'utf8')) as {
+  const index = JSON.parse(readFileSync(join(CAPTURES_DIR, `${name}.frames.json`), 'utf8')) as {
     connections: { conn: number; directions: Record<string, { frames: FrameEntry[] }> }[];
   };
   const connection = index.connections.find((c) => c.conn === conn);
   if (connection === undefined) throw new Error(`${name} has no conn${conn}`);
-  const stream = readFileSync(join(VECTORS_DIR, `${name}.conn${conn}.${dir}.bin`));
+  const stream = readFileSync(join(CAPTURES_DIR, `${name}.conn${conn}.${dir}.bin`));
   return connection.directions[dir]!.frames.map((f) => stream.subarray(f.offset, f.offset + 8 + f.length));
 }
 

@@ -1,13 +1,12 @@
-// Replays the server side of real Aerospike 8 captures (../shared/vectors, read in place, never
-// copied) through a loopback server: whole, and in odd-size chunks.
+// Replays the server side of real Aerospike 8 captures (spec/fixtures/captures) through a loopback
+// server: whole, and in odd-size chunks.
 
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { captureFrames } from '../helpers/capture-vectors';
+import { CAPTURES_DIR, captureFrames } from '../helpers/capture-vectors';
 import type { Peer } from '../helpers/loopback-server';
 import { outcome, TransportHarness } from '../helpers/transport-harness';
 
-const VECTORS = resolve(__dirname, '../../../shared/vectors');
 const CAPTURES = ['05-scan-50-small', '06-scan-50-large', '07-batch-get'] as const;
 
 interface Capture {
@@ -18,8 +17,8 @@ interface Capture {
 
 function load(name: string): Capture {
   return {
-    request: readFileSync(resolve(VECTORS, `${name}.conn2.c2s.bin`)),
-    reply: readFileSync(resolve(VECTORS, `${name}.conn2.s2c.bin`)),
+    request: readFileSync(resolve(CAPTURES_DIR, `${name}.conn2.c2s.bin`)),
+    reply: readFileSync(resolve(CAPTURES_DIR, `${name}.conn2.s2c.bin`)),
     frames: captureFrames(name, 's2c', 2),
   };
 }

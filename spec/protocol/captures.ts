@@ -1,10 +1,10 @@
-// Loads the real-server captures in ../shared/vectors (beside the repo, never copied into it).
+// Loads the real-server captures committed in spec/fixtures/captures.
 // Each stream is one direction of one connection, with the frames its frames.json lists.
 
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { CAPTURES_DIR } from '../helpers/capture-vectors';
 
-export const VECTORS_DIR = path.resolve(__dirname, '../../../shared/vectors');
 
 export interface CapturedFrame {
   readonly index: number;
@@ -45,16 +45,16 @@ export function loadCapturedStreams(): readonly CapturedStream[] {
   if (cache !== undefined) return cache;
   const streams: CapturedStream[] = [];
   const scenarios = fs
-    .readdirSync(VECTORS_DIR)
+    .readdirSync(CAPTURES_DIR)
     .filter((f) => f.endsWith('.frames.json'))
     .map((f) => f.slice(0, -'.frames.json'.length))
     .sort();
   for (const scenario of scenarios) {
-    const json = JSON.parse(fs.readFileSync(path.join(VECTORS_DIR, `${scenario}.frames.json`), 'utf8')) as FramesJson;
+    const json = JSON.parse(fs.readFileSync(path.join(CAPTURES_DIR, `${scenario}.frames.json`), 'utf8')) as FramesJson;
     for (const connection of json.connections) {
       for (const direction of ['c2s', 's2c'] as const) {
         const name = `${scenario}.conn${connection.conn}.${direction}`;
-        const bytes = fs.readFileSync(path.join(VECTORS_DIR, `${name}.bin`));
+        const bytes = fs.readFileSync(path.join(CAPTURES_DIR, `${name}.bin`));
         streams.push({ name, scenario, conn: connection.conn, direction, bytes, frames: connection.directions[direction].frames });
       }
     }
@@ -65,7 +65,7 @@ export function loadCapturedStreams(): readonly CapturedStream[] {
 
 export function capturedStream(name: string): CapturedStream {
   const stream = loadCapturedStreams().find((s) => s.name === name);
-  if (stream === undefined) throw new Error(`no captured stream ${name} in ${VECTORS_DIR}`);
+  if (stream === undefined) throw new Error(`no captured stream ${name} in ${CAPTURES_DIR}`);
   return stream;
 }
 

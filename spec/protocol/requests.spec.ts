@@ -8,7 +8,7 @@ import { encodePartitionScan } from '../../lib/protocol/scan-request';
 import { captureFrames, hex } from '../helpers/capture-vectors';
 
 const existing = { namespace: 'test', set: 'cap', key: 'existing' } as const;
-/** The bins of vectors/02-put: list and map are msgpack bytes passed as raw particles. */
+/** The bins of captures/02-put: list and map are msgpack bytes passed as raw particles. */
 const capturedBins: Record<string, BinValue> = {
   s: 'hello',
   i: 42,
