@@ -16,6 +16,18 @@ import { RawValue } from './raw-value';
 import type { Value } from './value';
 
 const EMPTY = Buffer.alloc(0);
+/** Strings up to this many bytes are decoded in JS when ASCII: cheaper than a call into the UTF-8 decoder. */
+const SHORT_STRING = 24;
+
+function asciiString(buf: Buffer, start: number, end: number): string | undefined {
+  let s = '';
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
+    if (c >= 0x80) return undefined;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
 
 class MsgpackReader {
   pos = 0;
@@ -153,7 +165,7 @@ class MsgpackReader {
     const prefix = this.buf[this.pos]!;
     const start = this.pos + 1;
     this.pos += size;
-    if (prefix === ParticleType.STRING) return this.buf.toString('utf8', start, this.pos);
+    if (prefix === ParticleType.STRING) return (this.pos - start <= SHORT_STRING ? asciiString(this.buf, start, this.pos) : undefined) ?? this.buf.toString('utf8', start, this.pos);
     const data = this.buf.subarray(start, this.pos);
     return prefix === ParticleType.BLOB ? data : new RawValue(prefix, data);
   }
@@ -182,23 +194,20 @@ class MsgpackReader {
       this.value(inner);
       n--;
     }
-    const keys: Value[] = [];
-    const values: Value[] = [];
-    let allStrings = true;
+    // a plain object while every key is a string; the first other key turns the entries into a Map
+    const object: { [key: string]: Value } = {};
+    let map: Map<Value, Value> | undefined;
     for (let i = 0; i < n; i++) {
       const key = this.value(inner);
-      if (typeof key !== 'string') allStrings = false;
-      keys.push(key);
-      values.push(this.value(inner));
+      const value = this.value(inner);
+      if (map !== undefined) map.set(key, value);
+      else if (typeof key !== 'string') {
+        map = new Map(Object.entries(object));
+        map.set(key, value);
+      } else if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+      else object[key] = value;
     }
-    if (!allStrings) return new Map(keys.map((k, i) => [k, values[i]!]));
-    const object: { [key: string]: Value } = {};
-    for (let i = 0; i < n; i++) {
-      const key = keys[i] as string;
-      if (key === '__proto__') Object.defineProperty(object, key, { value: values[i], writable: true, enumerable: true, configurable: true });
-      else object[key] = values[i]!;
-    }
-    return object;
+    return map ?? object;
   }
 }
 

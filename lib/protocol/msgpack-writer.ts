@@ -70,16 +70,31 @@ function mapKeyText(key: ValueInput): string {
   return describeValue(key);
 }
 
+/** One writer's buffer, reused by the next value when that one is done (a getter may nest an encode: it gets its own). */
+let spare: Buffer | undefined = Buffer.allocUnsafe(4096);
+
 class MsgpackWriter {
-  private buf: Buffer = Buffer.allocUnsafe(64);
+  private buf: Buffer;
   private pos = 0;
   private readonly segments: PathSegment[] = [];
   private readonly ancestors: object[] = [];
 
-  constructor(private readonly root: string) {}
+  constructor(private readonly root: string) {
+    this.buf = spare ?? Buffer.allocUnsafe(256);
+    spare = undefined;
+  }
 
+  /** The bytes written, copied out; the buffer goes back for reuse. */
   result(): Buffer {
-    return this.buf.subarray(0, this.pos);
+    const out = Buffer.allocUnsafe(this.pos);
+    this.buf.copy(out, 0, 0, this.pos);
+    this.release();
+    return out;
+  }
+
+  /** Hands the buffer back (after result(), or when an error abandons the value). */
+  release(): void {
+    if (this.buf.length <= 64 * 1024) spare = this.buf;
   }
 
   private path(): string {
@@ -200,11 +215,15 @@ class MsgpackWriter {
   }
 
   private prefixedBytes(prefix: number, bytes: Uint8Array): void {
-    this.strHeader(bytes.length + 1);
-    this.ensure(bytes.length + 1);
-    this.buf[this.pos++] = prefix;
-    this.buf.set(bytes, this.pos);
-    this.pos += bytes.length;
+    const n = bytes.length;
+    this.strHeader(n + 1);
+    this.ensure(n + 1);
+    const buf = this.buf;
+    buf[this.pos++] = prefix;
+    // a loop beats TypedArray.set's call overhead for small arrays
+    if (n <= 32) for (let i = 0; i < n; i++) buf[this.pos + i] = bytes[i]!;
+    else buf.set(bytes, this.pos);
+    this.pos += n;
   }
 
   private containerHeader(count: number, fix: number, type16: number, type32: number): void {
@@ -303,9 +322,8 @@ class MsgpackWriter {
   object(object: { readonly [key: string]: ValueInput }): void {
     this.enter(object);
     const keys = Object.keys(object);
-    keys.sort();
-    // UTF-16 order equals UTF-8 byte order except for astral characters (surrogates sort before U+E000..U+FFFF)
-    if (keys.some((k) => /[\ud800-\udfff]/.test(k))) keys.sort((a, b) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
+    if (keys.length <= 16) insertionSort(keys);
+    else keys.sort(compareUtf8);
     this.mapHeader(keys.length);
     const depth = this.segments.length;
     for (const key of keys) {
@@ -365,6 +383,33 @@ class MsgpackWriter {
   }
 }
 
+/** Sorts a few keys in place: cheaper than Array.prototype.sort's callback for the small objects most values are. */
+function insertionSort(keys: string[]): void {
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    while (j >= 0 && compareUtf8(keys[j]!, key) > 0) {
+      keys[j + 1] = keys[j]!;
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+}
+
+/** Two strings in the order of their UTF-8 bytes (the server's order), without encoding them. */
+function compareUtf8(a: string, b: string): number {
+  const n = a.length < b.length ? a.length : b.length;
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 order is code point order except that surrogates (astral points) sort below U+E000..U+FFFF
+    if (x >= 0xd800 && y >= 0xd800 && (x <= 0xdfff) !== (y <= 0xdfff)) return x <= 0xdfff ? 1 : -1;
+    return x - y;
+  }
+  return a.length - b.length;
+}
+
 function compareKeys(a: SortableKey, b: SortableKey): number {
   if (a.rank !== b.rank) return a.rank - b.rank;
   if (a.bytes !== undefined && b.bytes !== undefined) return Buffer.compare(a.bytes, b.bytes);
@@ -373,34 +418,41 @@ function compareKeys(a: SortableKey, b: SortableKey): number {
 
 /** The msgpack bytes of a list bin (particle type LIST). */
 export function packList(list: readonly ValueInput[], path: string): Buffer {
+  return run(path, (writer) => writer.list(list));
+}
+
+function run(path: string, write: (writer: MsgpackWriter) => void): Buffer {
   const writer = new MsgpackWriter(path);
-  writer.list(list);
+  try {
+    write(writer);
+  } catch (err) {
+    writer.release();
+    throw err;
+  }
   return writer.result();
 }
 
 /** The msgpack bytes of a map bin (particle type MAP): a plain object or a Map. */
 export function packMap(map: ReadonlyMap<ValueInput, ValueInput> | { readonly [key: string]: ValueInput }, path: string): Buffer {
-  const writer = new MsgpackWriter(path);
-  if (map instanceof Map) writer.map(map);
-  else writer.object(map as { readonly [key: string]: ValueInput });
-  return writer.result();
+  return run(path, (writer) => (map instanceof Map ? writer.map(map) : writer.object(map as { readonly [key: string]: ValueInput })));
 }
 
 /** The msgpack bytes of any value, as an operation argument (a CDT value or key) carries it. */
 export function packValue(value: ValueInput, path: string): Buffer {
-  const writer = new MsgpackWriter(path);
-  writer.value(value);
-  return writer.result();
+  return run(path, (writer) => writer.value(value));
 }
 
 /** A msgpack writer for operation argument arrays: `[opCode, ...args]` with args packed as values. */
 export function packArgs(path: string, opCode: number, args: readonly ValueInput[]): Buffer {
-  const writer = new MsgpackWriter(path);
-  writer.list([opCode, ...args]);
-  return writer.result();
+  return run(path, (writer) => writer.list([opCode, ...args]));
 }
 
 /** Throws as a map key of a write would: TypeError/RangeError naming `path` unless `key` can key a map. */
 export function checkMapKey(key: ValueInput, path: string): void {
-  new MsgpackWriter(path).sortableKey(key, null);
+  const writer = new MsgpackWriter(path);
+  try {
+    writer.sortableKey(key, null);
+  } finally {
+    writer.release();
+  }
 }
