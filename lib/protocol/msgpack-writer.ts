@@ -47,7 +47,7 @@ export function describeValue(value: unknown): string {
     case 'object': {
       if (value === null) return 'null';
       const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
-      return name === undefined || name === '' ? 'an object' : `a ${name}`;
+      return name === undefined || name === '' ? 'an object' : `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
     }
     default:
       return `${typeof value} ${String(value)}`;
