@@ -1,11 +1,11 @@
-// Minimal decoder of AS_MSG reply records: header values, the namespace/set/digest/key fields and
-// the bins. Built on walkAsMsgRecords, so every size prefix is bounds-checked there. Pure.
-// Integer bins decode to a number when they fit in ±(2^53 − 1) and to a bigint otherwise.
+// Decoder of AS_MSG reply records: header values, the namespace/set/digest/key fields and the bins
+// as Values (value.ts). Built on walkAsMsgRecords, so every size prefix is bounds-checked there. Pure:
+// the caller passes the clock (`nowMs`) wherever a TTL is derived from a void time.
 
 import { parseError } from '../errors';
 import { FieldType, Info3 } from './constants';
 import { walkAsMsgRecords } from './as-msg';
-import { decodeParticle, type DecodedBinValue } from './particle';
+import { decodeBinValue, type Value } from './value';
 
 export interface DecodedRecord {
   readonly resultCode: number;
@@ -26,9 +26,9 @@ export interface DecodedRecord {
   readonly set?: string;
   readonly digest?: Buffer;
   /** The user key when the server stored it (string, integer or blob). */
-  readonly key?: DecodedBinValue;
+  readonly key?: Value;
   /** Bins by name (null prototype); a name seen twice keeps the last value. */
-  readonly bins: Readonly<Record<string, DecodedBinValue>>;
+  readonly bins: Readonly<Record<string, Value>>;
 }
 
 /** Seconds between 1970-01-01 and 2010-01-01, the epoch of void times. */
@@ -47,7 +47,7 @@ export function decodeRecords(body: Uint8Array): DecodedRecord[] {
     let namespace: string | undefined;
     let set: string | undefined;
     let digest: Buffer | undefined;
-    let key: DecodedBinValue | undefined;
+    let key: Value | undefined;
     let at = span.fieldsOffset;
     for (let i = 0; i < span.fieldCount; i++) {
       const size = b.readUInt32BE(at);
@@ -63,20 +63,20 @@ export function decodeRecords(body: Uint8Array): DecodedRecord[] {
           digest = data;
           break;
         case FieldType.KEY:
-          if (data.length > 0) key = decodeParticle(data[0]!, data.subarray(1));
+          if (data.length > 0) key = decodeBinValue(data[0]!, data.subarray(1));
           break;
         default:
           break;
       }
       at += 4 + size;
     }
-    const bins: Record<string, DecodedBinValue> = Object.create(null);
+    const bins: Record<string, Value> = Object.create(null);
     for (let i = 0; i < span.opCount; i++) {
       const size = b.readUInt32BE(at);
       const particleType = b[at + 5]!;
       const nameLength = b[at + 7]!;
       const name = b.toString('utf8', at + 8, at + 8 + nameLength);
-      bins[name] = decodeParticle(particleType, b.subarray(at + 8 + nameLength, at + 4 + size));
+      bins[name] = decodeBinValue(particleType, b.subarray(at + 8 + nameLength, at + 4 + size));
       at += 4 + size;
     }
     const info3 = b[o + 3]!;
@@ -112,4 +112,27 @@ export function decodeRecord(body: Uint8Array): DecodedRecord {
 /** A void time as a Date, or undefined for 0 (never expires). */
 export function voidTimeToDate(voidTime: number): Date | undefined {
   return voidTime === 0 ? undefined : new Date((CITRUSLEAF_EPOCH_SECONDS + voidTime) * 1000);
+}
+
+/** The record as the client returns it: bins, generation, and the TTL left in seconds (-1: never expires). */
+export interface RecordValues {
+  readonly bins: Readonly<Record<string, Value>>;
+  readonly generation: number;
+  readonly ttlSeconds: number;
+}
+
+/**
+ * Seconds until a void time, read at `nowMs` (ms since 1970); -1 for void time 0 (never expires). A
+ * record not yet expired on the server but past its time by the local clock reads 1, never 0 or less,
+ * so it cannot be confused with "never expires" (the Java client's rule).
+ */
+export function ttlSecondsFromVoidTime(voidTime: number, nowMs: number): number {
+  if (voidTime === 0) return -1;
+  const nowSeconds = Math.floor(nowMs / 1000) - CITRUSLEAF_EPOCH_SECONDS;
+  return voidTime > nowSeconds ? voidTime - nowSeconds : 1;
+}
+
+/** Bins, generation and TTL of a decoded reply record, the TTL read against `nowMs`. */
+export function recordValues(record: DecodedRecord, nowMs: number): RecordValues {
+  return { bins: record.bins, generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, nowMs) };
 }

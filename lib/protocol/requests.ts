@@ -1,11 +1,11 @@
-// Request builders for single-record commands (get, exists, put, delete): each returns a WHOLE
-// type-3 frame, byte-for-byte what the official clients send (checked against vectors/ captures).
+// Request builders for single-record commands (get, exists, put, touch, delete): each returns a WHOLE
+// type-3 frame, byte-for-byte what the official clients send (checked against the captures).
 // Pure: no sockets, no timers. Compressing a request frame is compression.ts's job, not this one.
 
-import { FieldType, Info1, Info2, OpType, ParticleType } from './constants';
+import { FieldType, Info1, Info2, Info3, OpType, ParticleType } from './constants';
 import { computeDigest, DIGEST_SIZE, encodeUserKey, type UserKey } from './digest';
 import { binName, encodeAsMsg, field, stringField, type FieldSpec, type OpSpec } from './as-msg-encoder';
-import { encodeParticle, type BinValue } from './particle';
+import { encodeBinValue, type ValueInput } from './value';
 
 /** Where a record lives: namespace, set ('' = no set) and either the user key or its digest. */
 export interface RecordKey {
@@ -31,26 +31,38 @@ export interface GetOptions extends CommandRequestOptions {
   readonly headerOnly?: boolean;
 }
 
-export interface PutOptions extends CommandRequestOptions {
+/**
+ * What a write does about an existing record, as the official clients send it:
+ * `ignore` (default) writes either way; `create_only` fails with key_exists (5) when it exists (info2
+ * CREATE_ONLY); `update_only` fails with key_not_found (2) when it does not (info3 UPDATE_ONLY);
+ * `replace` drops the bins not written (info3 CREATE_OR_REPLACE); `replace_only` both (info3 REPLACE_ONLY).
+ */
+export type ExistsPolicy = 'ignore' | 'create_only' | 'update_only' | 'replace' | 'replace_only';
+
+export interface WriteOptions extends CommandRequestOptions {
   /** Also send the user key (KEY field) so the server stores it with the record. */
   readonly sendKey?: boolean;
   /** Record TTL in seconds; 0 = namespace default, -1 = never expire, -2 = leave unchanged. Default 0. */
   readonly ttlSeconds?: number;
-  /** Write only if the record's generation equals this (info2 GENERATION). */
+  /** Write only if the record's generation equals this (info2 GENERATION); else generation_error (3). */
   readonly generation?: number;
-  /** Fail with result code 5 when the record exists (info2 CREATE_ONLY). */
-  readonly createOnly?: boolean;
-}
-
-export interface DeleteOptions extends CommandRequestOptions {
-  /** Delete only if the record's generation equals this (info2 GENERATION). */
-  readonly generation?: number;
-  /** Leave a tombstone (info2 DURABLE_DELETE; Enterprise servers). */
+  /** Default 'ignore'. */
+  readonly exists?: ExistsPolicy;
+  /** Leave a tombstone when the write deletes the record (info2 DURABLE_DELETE; Community servers answer 25 to a durable delete). */
   readonly durableDelete?: boolean;
 }
 
-/** A put's bins: an object (insertion order kept) or [name, value] pairs. */
-export type Bins = Readonly<Record<string, BinValue>> | ReadonlyArray<readonly [string, BinValue]>;
+export interface PutOptions extends WriteOptions {
+  /** @deprecated `exists: 'create_only'`. */
+  readonly createOnly?: boolean;
+}
+
+export type TouchOptions = Omit<WriteOptions, 'exists'>;
+
+export type DeleteOptions = Omit<WriteOptions, 'exists' | 'ttlSeconds'>;
+
+/** A put's bins: an object (insertion order kept) or [name, value] pairs. `null` deletes that bin. */
+export type Bins = Readonly<Record<string, ValueInput>> | ReadonlyArray<readonly [string, ValueInput]>;
 
 export const DEFAULT_SERVER_TIMEOUT_MS = 1000;
 
@@ -82,12 +94,19 @@ export function keyDigest(key: RecordKey): Uint8Array {
 }
 
 /** NAMESPACE, SET (omitted for ''), DIGEST_RIPE, in the order the clients send them. */
-function keyFields(key: RecordKey): FieldSpec[] {
+export function keyFields(key: RecordKey): FieldSpec[] {
   if (typeof key.namespace !== 'string' || key.namespace.length === 0) throw new TypeError('namespace must be a non-empty string');
   if (typeof key.set !== 'string') throw new TypeError('set must be a string (\'\' for none)');
   const fields = [stringField(FieldType.NAMESPACE, key.namespace)];
   if (key.set.length > 0) fields.push(stringField(FieldType.SET, key.set));
   fields.push(field(FieldType.DIGEST_RIPE, keyDigest(key)));
+  return fields;
+}
+
+/** NAMESPACE, SET, DIGEST_RIPE, then KEY when `sendKey`. */
+export function writeKeyFields(key: RecordKey, sendKey: boolean | undefined): FieldSpec[] {
+  const fields = keyFields(key);
+  if (sendKey === true) fields.push(userKeyField(key));
   return fields;
 }
 
@@ -137,48 +156,69 @@ export function encodeExists(key: RecordKey, options: CommandRequestOptions = {}
   return encodeGet(key, { ...options, headerOnly: true, bins: undefined });
 }
 
-function binEntries(bins: Bins): ReadonlyArray<readonly [string, BinValue]> {
-  return Array.isArray(bins) ? bins : Object.entries(bins as Readonly<Record<string, BinValue>>);
+function binEntries(bins: Bins): ReadonlyArray<readonly [string, ValueInput]> {
+  if (Array.isArray(bins)) return bins as ReadonlyArray<readonly [string, ValueInput]>;
+  if (bins === null || typeof bins !== 'object') throw new TypeError(`bins must be an object or [name, value] pairs, got ${bins === null ? 'null' : typeof bins}`);
+  return Object.entries(bins as Readonly<Record<string, ValueInput>>);
 }
 
-/** PUT: one WRITE op per bin. */
+const EXISTS_FLAGS: Readonly<Record<ExistsPolicy, { readonly info2: number; readonly info3: number }>> = {
+  ignore: { info2: 0, info3: 0 },
+  create_only: { info2: Info2.CREATE_ONLY, info3: 0 },
+  update_only: { info2: 0, info3: Info3.UPDATE_ONLY },
+  replace: { info2: 0, info3: Info3.CREATE_OR_REPLACE },
+  replace_only: { info2: 0, info3: Info3.REPLACE_ONLY },
+};
+
+/** The header values a write policy sets: info2 bits beyond WRITE, info3, generation and record TTL. */
+export function writeHeader(options: WriteOptions & { readonly createOnly?: boolean }): { info2: number; info3: number; generation: number; recordTtl: number } {
+  const exists = options.exists ?? (options.createOnly === true ? 'create_only' : 'ignore');
+  const flags = Object.prototype.hasOwnProperty.call(EXISTS_FLAGS, exists) ? EXISTS_FLAGS[exists] : undefined;
+  if (flags === undefined) throw new TypeError(`exists must be one of ${Object.keys(EXISTS_FLAGS).join(', ')}, got ${String(exists)}`);
+  if (options.createOnly === true && exists !== 'create_only') throw new TypeError(`createOnly conflicts with exists '${exists}'`);
+  let info2 = flags.info2;
+  if (options.generation !== undefined) info2 |= Info2.GENERATION;
+  if (options.durableDelete === true) info2 |= Info2.DURABLE_DELETE;
+  return {
+    info2,
+    info3: flags.info3,
+    generation: options.generation === undefined ? 0 : checkNonNegativeU32(options.generation, 'generation'),
+    recordTtl: recordTtl(options.ttlSeconds),
+  };
+}
+
+/** PUT: one WRITE op per bin; a `null` value deletes that bin (a record left with no bin is deleted). */
 export function encodePut(key: RecordKey, bins: Bins, options: PutOptions = {}): Buffer {
   const entries = binEntries(bins);
   if (entries.length === 0) throw new TypeError('a put needs at least one bin');
   const ops: OpSpec[] = entries.map(([name, value]) => {
-    const particle = encodeParticle(value, `bin "${name}"`);
+    if (typeof name !== 'string') throw new TypeError(`bin names must be strings, got ${typeof name}`);
+    const particle = encodeBinValue(value, `bins${/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`);
     return { op: OpType.WRITE, particleType: particle.particleType, name: binName(name), value: particle.bytes };
   });
-  const fields = keyFields(key);
-  if (options.sendKey === true) fields.push(userKeyField(key));
-  let info2: number = Info2.WRITE;
-  if (options.generation !== undefined) info2 |= Info2.GENERATION;
-  if (options.createOnly === true) info2 |= Info2.CREATE_ONLY;
+  const header = writeHeader(options);
   return encodeAsMsg(
-    {
-      info1: compressFlag(options),
-      info2,
-      generation: options.generation === undefined ? 0 : checkNonNegativeU32(options.generation, 'generation'),
-      recordTtl: recordTtl(options.ttlSeconds),
-      transactionTtl: serverTimeout(options),
-    },
-    fields,
+    { ...header, info1: compressFlag(options), info2: Info2.WRITE | header.info2, transactionTtl: serverTimeout(options) },
+    writeKeyFields(key, options.sendKey),
     ops,
+  );
+}
+
+/** TOUCH: resets the TTL (options.ttlSeconds) and bumps the generation; key_not_found (2) when missing. */
+export function encodeTouch(key: RecordKey, options: TouchOptions = {}): Buffer {
+  const header = writeHeader({ ...options, exists: 'ignore' });
+  return encodeAsMsg(
+    { ...header, info1: compressFlag(options), info2: Info2.WRITE | header.info2, transactionTtl: serverTimeout(options) },
+    writeKeyFields(key, options.sendKey),
+    [{ op: OpType.TOUCH, particleType: ParticleType.NULL, name: NO_VALUE, value: NO_VALUE }],
   );
 }
 
 /** DELETE: info2 WRITE | DELETE, no ops. */
 export function encodeDelete(key: RecordKey, options: DeleteOptions = {}): Buffer {
-  let info2: number = Info2.WRITE | Info2.DELETE;
-  if (options.generation !== undefined) info2 |= Info2.GENERATION;
-  if (options.durableDelete === true) info2 |= Info2.DURABLE_DELETE;
+  const header = writeHeader({ ...options, exists: 'ignore', ttlSeconds: 0 });
   return encodeAsMsg(
-    {
-      info1: compressFlag(options),
-      info2,
-      generation: options.generation === undefined ? 0 : checkNonNegativeU32(options.generation, 'generation'),
-      transactionTtl: serverTimeout(options),
-    },
-    keyFields(key),
+    { ...header, info1: compressFlag(options), info2: Info2.WRITE | Info2.DELETE | header.info2, transactionTtl: serverTimeout(options) },
+    writeKeyFields(key, options.sendKey),
   );
 }

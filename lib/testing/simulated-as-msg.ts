@@ -1,5 +1,5 @@
-// The simulated node's AS_MSG commands: put, get, exists, delete, partition scan and batch get on
-// a SimulatedStore, answered as lazily built reply frames. No sockets: the node writes what this yields.
+// The simulated node's AS_MSG commands: single-record commands (simulated-operate.ts), partition scan
+// and batch get on a SimulatedStore, answered as lazily built reply frames. No sockets: the node writes what this yields.
 // A malformed request throws (the node closes that socket, as a server does on a parse error).
 
 import { parseError } from '../errors';
@@ -9,6 +9,7 @@ import { DIGEST_SIZE, partitionId } from '../protocol/digest';
 import { ResultCode } from '../protocol/result-codes';
 import type { RawParticle } from '../protocol/particle';
 import { asMsgReplyFrame, encodeReplyRecord, lastRecord, packRecords } from './simulated-reply';
+import { executeRecordCommand } from './simulated-operate';
 import { scanPlan, type PartitionAccessFn } from './simulated-scan-plan';
 import type { SimulatedStore, StoredRecord } from './simulated-store';
 
@@ -120,60 +121,7 @@ export function handleAsMsg(body: Buffer, ctx: AsMsgContext): AsMsgReply {
   const digest = fields.get(FieldType.DIGEST_RIPE);
   if (digest === undefined || digest.length !== DIGEST_SIZE) return single({ resultCode: ResultCode.PARAMETER_ERROR });
   if (ctx.partitionAccess?.(namespace, partitionId(digest)) === 'unavailable') return single({ resultCode: ResultCode.PARTITION_UNAVAILABLE });
-  const existing = ctx.store.get(namespace, digest);
-
-  switch (kind) {
-    case 'get':
-    case 'exists':
-      if (existing === undefined) return single({ resultCode: ResultCode.KEY_NOT_FOUND });
-      return single({ generation: existing.generation, voidTime: existing.voidTime, bins: selectBins(existing, header.info1, request.ops) });
-    case 'delete':
-      if ((header.info2 & Info2.GENERATION) !== 0 && existing !== undefined && existing.generation !== header.generation) {
-        return single({ resultCode: ResultCode.GENERATION_ERROR, generation: existing.generation, voidTime: existing.voidTime });
-      }
-      return single({ resultCode: ctx.store.delete(namespace, digest) ? ResultCode.OK : ResultCode.KEY_NOT_FOUND });
-    default:
-      return single(put(request, namespace, digest, existing, ctx));
-  }
-}
-
-function put(
-  request: ParsedRequest,
-  namespace: string,
-  digest: Buffer,
-  existing: StoredRecord | undefined,
-  ctx: AsMsgContext,
-): Parameters<typeof encodeReplyRecord>[0] {
-  const { header, fields, ops } = request;
-  if ((header.info2 & Info2.GENERATION) !== 0 && (existing?.generation ?? 0) !== header.generation) {
-    return { resultCode: ResultCode.GENERATION_ERROR, generation: existing?.generation ?? 0, voidTime: existing?.voidTime ?? 0 };
-  }
-  if ((header.info2 & Info2.CREATE_ONLY) !== 0 && existing !== undefined) {
-    return { resultCode: ResultCode.KEY_EXISTS, generation: existing.generation, voidTime: existing.voidTime };
-  }
-  if ((header.info3 & (Info3.UPDATE_ONLY | Info3.REPLACE_ONLY)) !== 0 && existing === undefined) {
-    return { resultCode: ResultCode.KEY_NOT_FOUND };
-  }
-  if (ops.length === 0 || ops.some((op) => op.op !== OpType.WRITE)) return { resultCode: ResultCode.PARAMETER_ERROR };
-
-  const set = fields.get(FieldType.SET)?.toString('utf8') ?? '';
-  const { record, created } = ctx.store.getOrCreate(namespace, set, digest);
-  if ((header.info3 & (Info3.CREATE_OR_REPLACE | Info3.REPLACE_ONLY)) !== 0) record.bins.clear();
-  for (const op of ops) {
-    // copies: the request bytes are a view of a socket chunk
-    if (op.particleType === ParticleType.NULL) record.bins.delete(op.name);
-    else record.bins.set(op.name, { particleType: op.particleType, bytes: Buffer.from(op.value) });
-  }
-  const key = fields.get(FieldType.KEY);
-  if (key !== undefined) record.key = Buffer.from(key);
-  // generation is 16 bits on the server and wraps past zero
-  record.generation = record.generation >= 0xffff ? 1 : record.generation + 1;
-  ctx.store.applyTtl(record, header.recordTtl, created);
-  if (record.bins.size === 0) {
-    ctx.store.delete(namespace, digest);
-    return { generation: 0 };
-  }
-  return { generation: record.generation, voidTime: record.voidTime };
+  return { kind, frames: [asMsgReplyFrame([executeRecordCommand(request, namespace, digest, ctx.store)], compress)] };
 }
 
 /** Bins a read returns: none (NOBINDATA), all (GET_ALL or no ops), or the READ ops' names that exist. */

@@ -1,9 +1,10 @@
 // The simulated node's in-memory records: keyed by (namespace, digest), with generation and a
 // void time (seconds since 2010-01-01) read against an injected clock; expired records read as missing.
-// Holds particles as raw bytes and never touches sockets.
+// Scans walk partitions in ascending id and each partition in descending digest order, as a real
+// node walks its index (so a scan resumes after a digest). Holds particles as raw bytes; no sockets.
 
 import { ParticleType } from '../protocol/constants';
-import { computeDigest, partitionId } from '../protocol/digest';
+import { computeDigest, PARTITION_COUNT, partitionId } from '../protocol/digest';
 import { CITRUSLEAF_EPOCH_SECONDS } from '../protocol/record';
 import type { RawParticle } from '../protocol/particle';
 
@@ -24,8 +25,13 @@ export interface StoredRecord {
 export const TTL_NEVER_EXPIRE = 0xffff_ffff;
 export const TTL_DONT_UPDATE = 0xffff_fffe;
 
+/** Partitions a scan visits; a Map gives, per partition, the digest to resume after (undefined: from the start). */
+export type ScanPartitionSet = ReadonlySet<number> | ReadonlyMap<number, Uint8Array | undefined>;
+
 export class SimulatedStore {
   private readonly records = new Map<string, StoredRecord>();
+  /** namespace + partition → its records, in descending digest order (the server's scan order). */
+  private readonly partitions = new Map<string, StoredRecord[]>();
 
   constructor(
     private readonly clockMs: () => number,
@@ -42,6 +48,36 @@ export class SimulatedStore {
     return `${namespace}\u0000${Buffer.from(digest.buffer, digest.byteOffset, digest.byteLength).toString('hex')}`;
   }
 
+  private static partitionKey(namespace: string, pid: number): string {
+    return `${namespace}\u0000${pid}`;
+  }
+
+  /** Where `digest` sits in a descending list: the index of the first record whose digest is smaller. */
+  private static after(list: readonly StoredRecord[], digest: Uint8Array): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (Buffer.compare(list[mid]!.digest, digest) >= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private index(record: StoredRecord): void {
+    const key = SimulatedStore.partitionKey(record.namespace, record.partitionId);
+    let list = this.partitions.get(key);
+    if (list === undefined) this.partitions.set(key, (list = []));
+    list.splice(SimulatedStore.after(list, record.digest), 0, record);
+  }
+
+  private drop(id: string, record: StoredRecord): void {
+    this.records.delete(id);
+    const list = this.partitions.get(SimulatedStore.partitionKey(record.namespace, record.partitionId));
+    const at = list === undefined ? -1 : list.indexOf(record);
+    if (at >= 0) list!.splice(at, 1);
+  }
+
   private expired(record: StoredRecord): boolean {
     return record.voidTime !== 0 && record.voidTime <= this.now();
   }
@@ -52,7 +88,7 @@ export class SimulatedStore {
     const record = this.records.get(id);
     if (record === undefined) return undefined;
     if (this.expired(record)) {
-      this.records.delete(id);
+      this.drop(id, record);
       return undefined;
     }
     return record;
@@ -73,13 +109,15 @@ export class SimulatedStore {
       voidTime: 0,
     };
     this.records.set(SimulatedStore.id(namespace, digest), record);
+    this.index(record);
     return { record, created: true };
   }
 
   delete(namespace: string, digest: Uint8Array): boolean {
-    const live = this.get(namespace, digest) !== undefined;
-    this.records.delete(SimulatedStore.id(namespace, digest));
-    return live;
+    const record = this.get(namespace, digest);
+    if (record === undefined) return false;
+    this.drop(SimulatedStore.id(namespace, digest), record);
+    return true;
   }
 
   /** Applies a request TTL (the u32 on the wire) to a record being written. */
@@ -89,14 +127,23 @@ export class SimulatedStore {
     record.voidTime = seconds === 0 || seconds === TTL_NEVER_EXPIRE ? 0 : this.now() + seconds;
   }
 
-  /** Live records of a namespace (and set, when non-empty) in the given partitions, in insertion order. */
-  *scan(namespace: string, set: string, partitions: ReadonlySet<number> | undefined): Generator<StoredRecord> {
-    for (const record of this.records.values()) {
-      if (record.namespace !== namespace) continue;
-      if (set.length > 0 && record.set !== set) continue;
-      if (partitions !== undefined && !partitions.has(record.partitionId)) continue;
-      if (this.expired(record)) continue;
-      yield record;
+  /**
+   * Live records of a namespace (and set, when non-empty) in the given partitions (default all), in
+   * ascending partition id, each partition in descending digest order and, for a partition given with
+   * a digest, only the records after it. Each partition is read as it is reached, so writes during a
+   * scan are seen in partitions not yet visited.
+   */
+  *scan(namespace: string, set: string, partitions?: ScanPartitionSet): Generator<StoredRecord> {
+    const ids = partitions === undefined ? Array.from({ length: PARTITION_COUNT }, (_, i) => i) : [...partitions.keys()].sort((a, b) => a - b);
+    for (const pid of ids) {
+      const list = this.partitions.get(SimulatedStore.partitionKey(namespace, pid));
+      if (list === undefined) continue;
+      const resume = partitions instanceof Map ? (partitions.get(pid) as Uint8Array | undefined) : undefined;
+      for (const record of list.slice(resume === undefined ? 0 : SimulatedStore.after(list, resume))) {
+        if (set.length > 0 && record.set !== set) continue;
+        if (this.expired(record)) continue;
+        yield record;
+      }
     }
   }
 
@@ -132,5 +179,6 @@ export class SimulatedStore {
 
   clear(): void {
     this.records.clear();
+    this.partitions.clear();
   }
 }

@@ -11,9 +11,15 @@ import { FrameDecoder, type Frame } from '../../lib/protocol/frame-decoder';
 import { encodeInfoRequest, parseInfoReply } from '../../lib/protocol/info';
 import { decodeLoginReply, encodeAuthenticateRequest, encodeLoginRequest } from '../../lib/protocol/login';
 import { resultCodeName } from '../../lib/protocol/result-codes';
+import { decodeRecords } from '../../lib/protocol/record';
+import { decodeBinValue, encodeBinValue, type ValueInput } from '../../lib/protocol/value';
+import { Double } from '../../lib/protocol/double';
+import { officialLabels, officialStep } from '../helpers/official-client-frames';
 import { hex, loadCapturedStreams } from './captures';
-import { int, pick, rngFor, SEED, type Rng } from './fuzz-kit';
+import { int, LONG_MODE, pick, rngFor, SEED, type Rng } from './fuzz-kit';
 
+/** HARDENING_LONG=1 (or FUZZ_LONG=1) runs the long mode: 100,000+ cases for the msgpack decoder. */
+const LONG = LONG_MODE || process.env['FUZZ_LONG'] === '1';
 /** Small cap so tampered lengths must be refused rather than allocated. */
 const CAP = 4096;
 const TIMEOUT_MS = 60_000;
@@ -126,6 +132,38 @@ const envelopeBodies = [
   Buffer.concat([hex('00 00 00 00 00 00 0f a0'), zlib.deflateSync(Buffer.alloc(1024 * 1024))]),
 ];
 
+/** Every list and map particle of the captures and the official-client frames, plus our encodings of nested values. */
+const msgpackParticles: Array<readonly [number, Buffer]> = [];
+{
+  const bodies = [
+    ...asMsgBodies,
+    ...officialLabels().flatMap((label) => [officialStep(label).request.subarray(8), officialStep(label).reply.subarray(8)]),
+  ];
+  for (const body of bodies) {
+    try {
+      walkAsMsgRecords(body, (span) => {
+        let at = span.opsOffset;
+        for (let i = 0; i < span.opCount; i++) {
+          const type = body[at + 5]!;
+          if (type === 19 || type === 20) msgpackParticles.push([type, Buffer.from(body.subarray(at + 8 + body[at + 7]!, at + 4 + body.readUInt32BE(at)))]);
+          at += 4 + body.readUInt32BE(at);
+        }
+      });
+    } catch {
+      // a hand-made vector frame that is not a record body
+    }
+  }
+  const samples: ValueInput[] = [
+    [1, 'two', 3.25, null, true, Buffer.of(1, 2), [[[]]], { a: { b: [1, { c: 'd' }] } }, 2n ** 62n, -(2 ** 40), Double(2)],
+    { s: 'héllo ✓ 𝄞', n: [0, -1, 127, 128, -33, 65536, 2 ** 32], m: new Map<ValueInput, ValueInput>([[1, 'a'], ['b', [2]], [Buffer.of(3), {}]]) },
+    Array.from({ length: 40 }, (_, i) => (i % 3 === 0 ? `s${i}`.repeat(i) : i % 3 === 1 ? { [`k${i}`]: [i, i * 1.5] } : -i * 1000)),
+  ];
+  for (const value of samples) {
+    const particle = encodeBinValue(value, 'sample');
+    msgpackParticles.push([particle.particleType, particle.bytes]);
+  }
+}
+
 // ---- harness -------------------------------------------------------------------------------
 
 /**
@@ -160,6 +198,7 @@ function check(condition: boolean, what: string): void {
 
 describe('fuzzing the pure decoders', () => {
   it('finds a corpus of real frames to mutate', () => {
+    expect(msgpackParticles.length).toBeGreaterThan(15);
     expect(frameCorpus.length).toBeGreaterThan(100);
     expect(asMsgBodies.length).toBeGreaterThan(20);
     expect(envelopeBodies.length).toBeGreaterThan(10);
@@ -298,5 +337,35 @@ describe('fuzzing the pure decoders', () => {
         check(inner.length <= CAP + 8 && inner[0] === 2 && inner[1] === 3 && inner.readUIntBE(2, 6) === inner.length - 8, 'inner frame');
       },
     );
+  }, TIMEOUT_MS);
+
+  it(`msgpack values: ${LONG ? '120,000' : '12,000'} mutated list and map particles decode to a list or map Value or give a parse_error`, () => {
+    const corpus = msgpackParticles.map(([, bytes]) => bytes);
+    const bodyOffsets = (b: Buffer): number[] => {
+      // positions of 16/32-bit lengths after container and str headers
+      const out: number[] = [];
+      for (let i = 0; i < b.length && out.length < 32; i++) if ([0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xc5, 0xc6].includes(b[i]!)) out.push(i + 1);
+      return out;
+    };
+    fuzz(
+      'msgpack',
+      LONG ? 120_000 : 12_000,
+      (rng) => {
+        const [type, bytes] = pick(rng, msgpackParticles);
+        return Buffer.concat([Buffer.of(type), mutate(rng, bytes, corpus, bodyOffsets)]);
+      },
+      (input) => {
+        const value = decodeBinValue(input[0]!, input.subarray(1));
+        if (input[0] === 20) check(Array.isArray(value), 'a list particle gives an array');
+        else check(value instanceof Map || (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype), 'a map particle gives an object or Map');
+      },
+    );
+  }, LONG ? 600_000 : TIMEOUT_MS);
+
+  it('record decoder: 8,000 mutated replies with list and map bins decode or give a parse_error', () => {
+    const replies = asMsgBodies.filter((b) => b.includes(Buffer.of(0x14)) || b.includes(Buffer.of(0x13)));
+    fuzz('records', 8_000, (rng) => mutate(rng, pick(rng, replies), replies, (b) => sizeOffsets(b, 22, 18)), (body) => {
+      decodeRecords(body);
+    });
   }, TIMEOUT_MS);
 });

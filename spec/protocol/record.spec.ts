@@ -1,5 +1,6 @@
 import { decodeRecord, decodeRecords, voidTimeToDate } from '../../lib/protocol/record';
 import { encodeAsMsg } from '../../lib/protocol/as-msg-encoder';
+import { RawValue } from '../../lib/protocol/raw-value';
 import { captureFrames, hex } from '../helpers/capture-vectors';
 
 const body = (frame: Buffer): Buffer => frame.subarray(8);
@@ -18,10 +19,10 @@ describe('record decoder', () => {
     expect(record.bins['b']).toEqual(Buffer.from('deadbeef', 'hex'));
   });
 
-  it('keeps list and map bins as raw particles with their type', () => {
+  it('decodes the list and map bins of 04-get-existing from Aerospike msgpack', () => {
     const { bins } = decodeRecord(body(captureFrames('04-get-existing', 's2c')[0]!));
-    expect(bins['l']).toEqual({ particleType: 20, bytes: Buffer.from('9301a40374776fcb400a000000000000', 'hex') });
-    expect(bins['m']).toEqual({ particleType: 19, bytes: Buffer.from('83c70001c0a2036101a20362a20378', 'hex') });
+    expect(bins['l']).toEqual([1, 'two', 3.25]);
+    expect(bins['m']).toEqual({ a: 1, b: 'x' });
   });
 
   it('decodes the named-bins and header-only replies of 04-get-existing', () => {
@@ -99,7 +100,7 @@ describe('record decoder', () => {
     expect(bins['safe']).toBe(Number.MAX_SAFE_INTEGER);
     expect(bins['t']).toBe(true);
     expect(bins['n']).toBeNull();
-    expect(bins['g']).toEqual({ particleType: 23, bytes: Buffer.of(0, 0, 0, 0x7b, 0x7d) });
+    expect(bins['g']).toEqual(new RawValue(23, Buffer.of(0, 0, 0, 0x7b, 0x7d)));
   });
 
   it('returns bins in a null-prototype object', () => {
