@@ -1,5 +1,8 @@
-// Public barrel of aerospike-rx-transport: the contract, the TCP/TLS transport, errors, telemetry
-// names and the pure codecs cluster code needs. Test doubles live in the ./testing entry point.
+// Public barrel of aerospike-rx-transport: the record API (AerospikeClient) for apps, then the
+// transport contract, the TCP/TLS transport, errors, telemetry names and the pure codecs for
+// client-layer authors. Test doubles live in the ./testing entry point.
+
+export * from './client/index';
 
 export type {
   AuthMode,
@@ -22,8 +25,8 @@ import { registerDefaultTransport } from './cluster/default-transport';
 
 export { TcpTransport, type TcpTransportOptions } from './net/tcp-transport';
 export type { SocketFactory } from './net/open-socket';
-export { AerospikeError, isAerospikeError, type ErrorCode, type TransportErrorCode } from './errors';
-export { CHANNEL_NAMES, type SpanContext } from './telemetry';
+export { AerospikeError, isAerospikeError, type ClusterErrorCode, type ErrorCode, type TransportErrorCode } from './errors';
+export { CHANNEL_NAMES, type CommandSpanContext, type SpanContext, type TendSpanContext } from './telemetry';
 export { ResultCode, resultCodeName, type ResultCodeName } from './protocol/result-codes';
 export * as protocol from './protocol/index';
 

@@ -19,6 +19,8 @@ export class FakeCommandHandler {
     private readonly store: SimulatedStore,
     private readonly namespaces: readonly string[],
     private readonly access: FakePartitionAccess,
+    /** Largest body of a scan or batch reply frame. */
+    private readonly scanFrameBytes: number,
   ) {}
 
   /** The reply for a call: a body (command$), the concatenated bodies (commandStream$), or whole frames (stream$). */
@@ -28,7 +30,7 @@ export class FakeCommandHandler {
       store: this.store,
       namespaces: this.namespaces,
       compression: false,
-      scanFrameBytes: 128 * 1024,
+      scanFrameBytes: this.scanFrameBytes,
       scanLastInFinalFrame: false,
       authenticated: true,
       // key commands on any partition (a real node proxies), scans of held partitions only, 11 where unavailable

@@ -2,7 +2,7 @@
 // is answered from the cluster's state (members, ownership, generations, per-node views); commands
 // from a shared simulated store. Tests mutate the state and advance time. No socket, no timer.
 
-import { asyncScheduler, NEVER, timer, map, mergeMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, concat, EMPTY, interval, NEVER, take, timer, map, mergeMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { InfoReply, LoginReply } from '../node-transport';
 import { PARTITION_COUNT } from '../protocol/digest';
@@ -41,6 +41,8 @@ export interface FakeClusterOptions {
   readonly latencyMs?: number;
   /** Answer login$ with a session token of this TTL (seconds); absent: security_not_enabled. */
   readonly sessionTtlSeconds?: number;
+  /** Largest body of a scan or batch reply frame (small values give one record per frame). Default 128 KiB. */
+  readonly scanFrameBytes?: number;
 }
 
 export type InfoFault = AerospikeError | 'timeout' | { readonly value: string };
@@ -58,6 +60,8 @@ interface NodeState {
   peersView: readonly string[] | undefined;
   /** Where peers lists say this node is; undefined = its host and port. */
   advertised: readonly { readonly host: string; readonly port: number }[] | undefined;
+  /** Pending scan-stream interruptions, oldest first. */
+  readonly streamCuts: { afterFrames: number; remaining: number; frameGapMs: number }[];
   /** info name ('*' = any) → faults to apply, oldest first. */
   readonly infoFaults: Map<string, { fault: InfoFault; remaining: number }[]>;
   logins: number;
@@ -92,7 +96,7 @@ export class FakeCluster {
       this.regimes.set(ns, new Uint32Array(PARTITION_COUNT));
       this.owners.set(ns, this.layout(options.ownership ?? 'rotate'));
     }
-    this.commands = new FakeCommandHandler(this.store, this.namespaces, (id, namespace, partition) => this.access(id, namespace, partition));
+    this.commands = new FakeCommandHandler(this.store, this.namespaces, (id, namespace, partition) => this.access(id, namespace, partition), options.scanFrameBytes ?? 128 * 1024);
   }
 
   /** `host:port` of the given nodes (default: the first only), comma-separated. */
@@ -213,6 +217,14 @@ export class FakeCluster {
     else this.unavailableByNode.set(this.state(name).id, set);
   }
 
+  /**
+   * The node's next `times` scan streams break after `afterFrames` frames with network_error (the
+   * node dies mid-scan, or the connection is reset), each frame `frameGapMs` after the previous one.
+   */
+  cutStreams(name: string, afterFrames: number, times = 1, frameGapMs = 1): void {
+    this.state(name).streamCuts.push({ afterFrames, remaining: times, frameGapMs });
+  }
+
   /** Logins answered so far by this node. */
   loginCount(name: string): number {
     return this.state(name).logins;
@@ -228,7 +240,7 @@ export class FakeCluster {
 
   private register(name: string, host: string, port: number): void {
     if (this.nodes.has(name)) throw new Error(`fake cluster node ${name} already exists`);
-    const node: NodeState = { id: name, host, port, name, alive: true, peersGeneration: 1, partitionGeneration: 1, peersView: undefined, advertised: undefined, infoFaults: new Map(), logins: 0 };
+    const node: NodeState = { id: name, host, port, name, alive: true, peersGeneration: 1, partitionGeneration: 1, peersView: undefined, advertised: undefined, streamCuts: [], infoFaults: new Map(), logins: 0 };
     this.nodes.set(name, node);
     this.transport.registerNode(name, host, port);
     this.transport.setResponder(name, (call) => this.answer(node, call));
@@ -242,7 +254,17 @@ export class FakeCluster {
         return this.delayed(this.login(node));
       default: {
         const reply = this.commands.answer(node.id, call);
-        return reply instanceof AerospikeError ? this.delayedError(reply) : call.kind === 'stream' ? this.delayedFrames(reply as Buffer[]) : this.delayed(reply);
+        if (reply instanceof AerospikeError) return this.delayedError(reply);
+        if (call.kind !== 'stream') return this.delayed(reply);
+        const cut = node.streamCuts[0];
+        if (cut === undefined) return this.delayedFrames(reply as Buffer[]);
+        if (--cut.remaining <= 0) node.streamCuts.shift();
+        const frames = (reply as Buffer[]).slice(0, cut.afterFrames);
+        const error = new AerospikeError('network_error', `connection closed by ${node.host}:${node.port} mid-scan`);
+        return concat(
+          frames.length === 0 ? EMPTY : interval(cut.frameGapMs, this.scheduler).pipe(take(frames.length), map((i) => frames[i]!)),
+          timer(cut.frameGapMs, this.scheduler).pipe(mergeMap(() => throwError(() => error))),
+        );
       }
     }
   }

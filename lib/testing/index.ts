@@ -2,6 +2,7 @@
 // A thin barrel: no logic lives here, and nothing in lib/ outside lib/testing/ imports it.
 
 export { FakeTransport, type FakeTransportOptions } from './fake-transport';
+export { FakeCluster, type FakeClusterNodeSpec, type FakeClusterOptions, type FakeOwnership, type InfoFault } from './fake-cluster';
 export type { ConnectOutcome, FakeCall, FakeResponder, PendingScripts, RecordedLoginOptions, ScriptEntry, StreamScript } from './fake-node';
 export {
   adminFrame,

@@ -1,0 +1,61 @@
+// Batch and scan requests of the record API as the cluster executors run them: the per-node request
+// builders and the reply record → AerospikeRecord conversion. Pure.
+
+import type { BatchCommand } from '../cluster/batch-executor';
+import type { ScanCommand } from '../cluster/scan-executor';
+import type { ResolvedPolicy } from '../cluster/policy';
+import { encodeBatchGet } from '../protocol/batch-request';
+import type { UserKey } from '../protocol/digest';
+import { recordValues, type DecodedRecord } from '../protocol/record';
+import { encodePartitionScan } from '../protocol/scan-request';
+import { serverTimeoutMs, type ResolvedScanPolicy } from './client-policies';
+import { recordKey, type AerospikeRecord } from './record-commands';
+import type { Key, ResolvedKey } from './record-key';
+
+export function batchGetCommand(keys: readonly ResolvedKey[], bins: readonly string[] | undefined, policy: ResolvedPolicy, nowMs: () => number): BatchCommand<ResolvedKey, AerospikeRecord | null> {
+  const options = { timeoutMs: serverTimeoutMs(policy), useCompression: policy.useCompression };
+  return {
+    command: 'batch_get',
+    keys,
+    encode: (entries) =>
+      encodeBatchGet(
+        entries.map((e) => ({ ...e.key, ...(bins !== undefined && { bins }) })),
+        options,
+        entries.map((e) => e.index),
+      ),
+    parse: (record, index) => ({ key: recordKey(keys[index]!), ...recordValues(record, nowMs()) }),
+    missing: null,
+  };
+}
+
+export function scanCommand(namespace: string, set: string | undefined, policy: ResolvedScanPolicy, nowMs: () => number): ScanCommand<AerospikeRecord> {
+  return {
+    command: 'scan',
+    namespace,
+    set,
+    partitions: policy.partitions,
+    maxRecords: policy.maxRecords,
+    encode: (partitions, taskId, maxRecords) =>
+      encodePartitionScan({
+        namespace,
+        ...(set !== undefined && { set }),
+        partitions: partitions.map((p) => (p.digest === undefined ? { id: p.id } : { id: p.id, digest: p.digest })),
+        taskId,
+        ...(maxRecords !== undefined && { maxRecords }),
+        ...(policy.socketTimeoutMs > 0 && { socketTimeoutMs: policy.socketTimeoutMs }),
+        ...(policy.bins !== undefined && { binNames: policy.bins }),
+        useCompression: policy.useCompression,
+      }),
+    parse: (record) => scannedRecord(record, namespace, set, nowMs()),
+  };
+}
+
+function scannedRecord(record: DecodedRecord, namespace: string, set: string | undefined, nowMs: number): AerospikeRecord {
+  const key: Key = {
+    namespace: record.namespace ?? namespace,
+    set: record.set ?? set ?? '',
+    ...(record.key !== undefined && { key: record.key as UserKey }),
+    ...(record.digest !== undefined && { digest: record.digest }),
+  };
+  return { key, ...recordValues(record, nowMs) };
+}

@@ -1,0 +1,125 @@
+// The single-record commands of the record API as executor commands: each builds its request at call
+// time (bad values throw there, naming the bin) and turns the reply into the call's value, following
+// the null rules of client-design.md §C2 (missing → null / false). Pure: no I/O, no timers.
+
+import { AerospikeError } from '../errors';
+import type { KeyCommand } from '../cluster/executor';
+import type { ResolvedPolicy } from '../cluster/policy';
+import { decodeOperateReply, encodeOperate } from '../protocol/operate-request';
+import { isOperation, type Operation } from '../protocol/operations';
+import { decodeRecord, recordValues, type DecodedRecord } from '../protocol/record';
+import { encodeDelete, encodeExists, encodeGet, encodePut, encodeTouch, type Bins, type WriteOptions } from '../protocol/requests';
+import { ResultCode } from '../protocol/result-codes';
+import type { Value } from '../protocol/value';
+import { serverTimeoutMs, type ResolvedWritePolicy } from './client-policies';
+import type { Key, ResolvedKey } from './record-key';
+
+export interface AerospikeRecord {
+  readonly key: Key;
+  readonly bins: Readonly<Record<string, Value>>;
+  readonly generation: number;
+  /** Seconds left before the record expires; -1 when it never does. */
+  readonly ttlSeconds: number;
+}
+
+export interface WriteResult {
+  readonly generation: number;
+  readonly ttlSeconds: number;
+}
+
+/** The part of a key a returned record carries: what the caller gave, with the digest. */
+export function recordKey(key: ResolvedKey): Key {
+  return { namespace: key.namespace, set: key.set, ...(key.key !== undefined && { key: key.key }), digest: key.digest };
+}
+
+function command<T>(name: string, key: ResolvedKey, write: boolean, request: Buffer, parse: (body: Buffer) => T): KeyCommand<T> {
+  return { command: name, namespace: key.namespace, set: key.set, partition: key.partition, write, request, parse };
+}
+
+function failed(record: DecodedRecord, what: string): AerospikeError {
+  return AerospikeError.fromResultCode(record.resultCode, what);
+}
+
+function requestOptions(policy: ResolvedPolicy): { timeoutMs: number; useCompression: boolean } {
+  return { timeoutMs: serverTimeoutMs(policy), useCompression: policy.useCompression };
+}
+
+function writeOptions(policy: ResolvedWritePolicy): WriteOptions {
+  return {
+    ...requestOptions(policy),
+    sendKey: policy.sendKey,
+    ttlSeconds: policy.ttlSeconds,
+    exists: policy.exists,
+    durableDelete: policy.durableDelete,
+    ...(policy.generation !== undefined && { generation: policy.generation }),
+  };
+}
+
+export function getCommand(key: ResolvedKey, policy: ResolvedPolicy, bins: readonly string[] | undefined, nowMs: () => number): KeyCommand<AerospikeRecord | null> {
+  const request = encodeGet(key, { ...requestOptions(policy), ...(bins !== undefined && { bins }) });
+  return command('get', key, false, request, (body) => {
+    const record = decodeRecord(body);
+    if (record.resultCode === ResultCode.KEY_NOT_FOUND) return null;
+    if (record.resultCode !== ResultCode.OK) throw failed(record, 'get');
+    return { key: recordKey(key), ...recordValues(record, nowMs()) };
+  });
+}
+
+export function existsCommand(key: ResolvedKey, policy: ResolvedPolicy): KeyCommand<boolean> {
+  return command('exists', key, false, encodeExists(key, requestOptions(policy)), (body) => {
+    const record = decodeRecord(body);
+    if (record.resultCode === ResultCode.KEY_NOT_FOUND) return false;
+    if (record.resultCode !== ResultCode.OK) throw failed(record, 'exists');
+    return true;
+  });
+}
+
+function writeResult(name: string, nowMs: () => number): (body: Buffer) => WriteResult {
+  return (body) => {
+    const record = decodeRecord(body);
+    if (record.resultCode !== ResultCode.OK) throw failed(record, name);
+    const { generation, ttlSeconds } = recordValues(record, nowMs());
+    return { generation, ttlSeconds };
+  };
+}
+
+export function putCommand(key: ResolvedKey, bins: Bins, policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<WriteResult> {
+  return command('put', key, true, encodePut(key, bins, writeOptions(policy)), writeResult('put', nowMs));
+}
+
+export function touchCommand(key: ResolvedKey, policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<WriteResult> {
+  const { exists: _exists, ...options } = writeOptions(policy);
+  return command('touch', key, true, encodeTouch(key, options), writeResult('touch', nowMs));
+}
+
+export function deleteCommand(key: ResolvedKey, policy: ResolvedWritePolicy): KeyCommand<boolean> {
+  const { exists: _exists, ttlSeconds: _ttl, ...options } = writeOptions(policy);
+  return command('delete', key, true, encodeDelete(key, options), (body) => {
+    const record = decodeRecord(body);
+    if (record.resultCode === ResultCode.KEY_NOT_FOUND) return false;
+    if (record.resultCode !== ResultCode.OK) throw failed(record, 'delete');
+    return true;
+  });
+}
+
+/** True when any operation writes: the operate routes and retries as a write. */
+export function operationsWrite(ops: readonly Operation[]): boolean {
+  return ops.some((o) => o.effect.writes);
+}
+
+export function checkOperations(ops: unknown): readonly Operation[] {
+  if (!Array.isArray(ops) || ops.length === 0) throw new TypeError('ops must be a non-empty array of operations built with op.*');
+  ops.forEach((o, i) => {
+    if (!isOperation(o)) throw new TypeError(`ops[${i}] must be an operation built with op.* (op.add('n', 1), op.listAppend('l', 'x'), …)`);
+  });
+  return ops as readonly Operation[];
+}
+
+export function operateCommand(key: ResolvedKey, ops: readonly Operation[], policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<AerospikeRecord | null> {
+  return command('operate', key, operationsWrite(ops), encodeOperate(key, ops, writeOptions(policy)), (body) => {
+    const reply = decodeOperateReply(body, nowMs());
+    if (reply.resultCode === ResultCode.KEY_NOT_FOUND) return null;
+    if (reply.resultCode !== ResultCode.OK) throw AerospikeError.fromResultCode(reply.resultCode, 'operate');
+    return { key: recordKey(key), bins: reply.bins, generation: reply.generation, ttlSeconds: reply.ttlSeconds };
+  });
+}

@@ -1,0 +1,51 @@
+// Record keys of the record API (client-design.md §C2): validated at call time, the digest computed
+// once (it routes the command and goes on the wire), and the partition it maps to. Pure.
+
+import { computeDigest, DIGEST_SIZE, partitionId, type UserKey } from '../protocol/digest';
+import type { RecordKey } from '../protocol/requests';
+import { describe } from '../cluster/policy';
+
+/** Where a record lives: namespace, set ('' for none), and the user key or its 20-byte digest. */
+export interface Key {
+  readonly namespace: string;
+  readonly set: string;
+  readonly key?: UserKey;
+  readonly digest?: Uint8Array;
+}
+
+/** A key with its digest and partition worked out. */
+export interface ResolvedKey extends RecordKey {
+  readonly digest: Buffer;
+  readonly partition: number;
+}
+
+/** Checks a key (TypeError/RangeError naming `name`) and computes its digest and partition. */
+export function resolveKey(key: unknown, name = 'key'): ResolvedKey {
+  if (key === null || typeof key !== 'object' || Array.isArray(key)) throw new TypeError(`${name} must be { namespace, set, key } or { namespace, set, digest }, got ${describe(key)}`);
+  const k = key as Key;
+  if (typeof k.namespace !== 'string' || k.namespace.length === 0) throw new TypeError(`${name}.namespace must be a non-empty string, got ${describe(k.namespace)}`);
+  if (Buffer.byteLength(k.namespace, 'utf8') > 31) throw new RangeError(`${name}.namespace must be at most 31 bytes, got ${JSON.stringify(k.namespace)}`);
+  if (typeof k.set !== 'string') throw new TypeError(`${name}.set must be a string ('' for none), got ${describe(k.set)}`);
+  if (Buffer.byteLength(k.set, 'utf8') > 63) throw new RangeError(`${name}.set must be at most 63 bytes, got ${JSON.stringify(k.set)}`);
+  let digest: Buffer;
+  if (k.digest !== undefined) {
+    if (!(k.digest instanceof Uint8Array) || k.digest.length !== DIGEST_SIZE) throw new TypeError(`${name}.digest must be a ${DIGEST_SIZE}-byte Uint8Array`);
+    digest = Buffer.from(k.digest.buffer, k.digest.byteOffset, k.digest.byteLength);
+  } else if (k.key !== undefined) {
+    try {
+      digest = computeDigest(k.set, k.key);
+    } catch (error) {
+      throw retitle(error, `${name}.key`);
+    }
+  } else {
+    throw new TypeError(`${name} needs a user key (key) or a digest`);
+  }
+  return { namespace: k.namespace, set: k.set, ...(k.key !== undefined && { key: k.key }), digest, partition: partitionId(digest) };
+}
+
+/** The codec's error, its message prefixed with the argument's name. */
+function retitle(error: unknown, name: string): unknown {
+  if (error instanceof TypeError) return new TypeError(`${name}: ${error.message}`);
+  if (error instanceof RangeError) return new RangeError(`${name}: ${error.message}`);
+  return error;
+}
