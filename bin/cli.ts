@@ -11,7 +11,8 @@ import type { Connection, ConnectOptions, TlsOptions } from '../lib/node-transpo
 import { decodeRecord, decodeRecords, type DecodedRecord } from '../lib/protocol/record';
 import { encodeGet, encodePut } from '../lib/protocol/requests';
 import { encodePartitionScan } from '../lib/protocol/scan-request';
-import { asDouble, type BinValue } from '../lib/protocol/particle';
+import { asDouble, RawValue, type BinValue, type DecodedBinValue } from '../lib/protocol/particle';
+import { isDouble } from '../lib/protocol/double';
 
 export interface CliIo {
   readonly stdout: NodeJS.WritableStream;
@@ -278,10 +279,19 @@ function binValue(text: string): BinValue {
   return text;
 }
 
+/** A value as JSON can carry it: bigints as strings, blobs as hex, Maps as [key, value] pairs, raw particles as type + hex. */
+function jsonValue(value: DecodedBinValue): unknown {
+  if (typeof value === 'bigint') return value.toString();
+  if (Buffer.isBuffer(value)) return value.toString('hex');
+  if (value instanceof RawValue) return { particleType: value.particleType, hex: value.bytes.toString('hex') };
+  if (Array.isArray(value)) return value.map(jsonValue);
+  if (value instanceof Map) return [...value].map(([k, v]) => [jsonValue(k), jsonValue(v)]);
+  if (value !== null && typeof value === 'object' && !isDouble(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonValue(v)]));
+  return value;
+}
+
 function recordJson(record: DecodedRecord): object {
   const bins: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(record.bins)) {
-    bins[name] = typeof value === 'bigint' ? value.toString() : Buffer.isBuffer(value) ? value.toString('hex') : value;
-  }
+  for (const [name, value] of Object.entries(record.bins)) bins[name] = jsonValue(value);
   return { generation: record.generation, voidTime: record.voidTime, ...(record.digest ? { digest: record.digest.toString('hex') } : {}), bins };
 }

@@ -6,7 +6,9 @@
 
 import { ParticleType } from './constants';
 import { isDouble } from './double';
+import { compareKeys, KeyRank, sortableKey, sortObjectKeys, type SortableKey } from './map-keys';
 import { RawValue } from './raw-value';
+import { describeValue, formatPath, isPlainObject, mapKeyText, type PathSegment } from './value-description';
 import type { ValueInput } from './value';
 
 /** Deepest nesting of lists/maps written or read (the top-level list or map is depth 1). */
@@ -14,61 +16,6 @@ export const MSGPACK_MAX_DEPTH = 256;
 
 /** Map flags carried by the leading ext key: 1 = key-ordered (what the clients write for every map). */
 const MAP_KEY_ORDERED = 0x01;
-
-/** Aerospike's cross-type order of map keys (as_val_t): integer < string < bytes. */
-const KeyRank = { INTEGER: 3, STRING: 4, BYTES: 9 } as const;
-
-interface SortableKey {
-  readonly rank: number;
-  /** integers */
-  readonly number: number | bigint;
-  /** strings (UTF-8) and bytes */
-  readonly bytes: Buffer | undefined;
-  readonly key: ValueInput;
-  readonly value: ValueInput;
-}
-
-type PathSegment = string | number | { readonly mapKey: ValueInput };
-
-export function isPlainObject(value: object): value is { readonly [key: string]: ValueInput } {
-  const proto: unknown = Object.getPrototypeOf(value);
-  return proto === Object.prototype || proto === null;
-}
-
-/** A short description of a value for error messages (never its contents beyond a scalar). */
-export function describeValue(value: unknown): string {
-  switch (typeof value) {
-    case 'undefined':
-      return 'undefined';
-    case 'function':
-      return 'a function';
-    case 'symbol':
-      return 'a symbol';
-    case 'object': {
-      if (value === null) return 'null';
-      const name = (Object.getPrototypeOf(value) as { constructor?: { name?: string } } | null)?.constructor?.name;
-      return name === undefined || name === '' ? 'an object' : `${/^[AEIOU]/.test(name) ? 'an' : 'a'} ${name}`;
-    }
-    default:
-      return `${typeof value} ${String(value)}`;
-  }
-}
-
-function formatPath(root: string, segments: readonly PathSegment[]): string {
-  let out = root;
-  for (const s of segments) {
-    if (typeof s === 'number') out += `[${s}]`;
-    else if (typeof s === 'string') out += /^[A-Za-z_$][\w$]*$/.test(s) ? `.${s}` : `[${JSON.stringify(s)}]`;
-    else out += `[${mapKeyText(s.mapKey)}]`;
-  }
-  return out;
-}
-
-function mapKeyText(key: ValueInput): string {
-  if (typeof key === 'string') return JSON.stringify(key);
-  if (typeof key === 'number' || typeof key === 'bigint') return String(key);
-  return describeValue(key);
-}
 
 /** One writer's buffer, reused by the next value when that one is done (a getter may nest an encode: it gets its own). */
 let spare: Buffer | undefined = Buffer.allocUnsafe(4096);
@@ -322,8 +269,7 @@ class MsgpackWriter {
   object(object: { readonly [key: string]: ValueInput }): void {
     this.enter(object);
     const keys = Object.keys(object);
-    if (keys.length <= 16) insertionSort(keys);
-    else keys.sort(compareUtf8);
+    sortObjectKeys(keys);
     this.mapHeader(keys.length);
     const depth = this.segments.length;
     for (const key of keys) {
@@ -341,7 +287,7 @@ class MsgpackWriter {
     const entries: SortableKey[] = [];
     for (const [key, value] of map) {
       this.segments[depth] = { mapKey: key };
-      entries.push(this.sortableKey(key, value));
+      entries.push(sortableKey(key, value, () => this.path()));
     }
     entries.sort(compareKeys);
     for (let i = 1; i < entries.length; i++) {
@@ -360,60 +306,6 @@ class MsgpackWriter {
     this.segments.length = depth;
     this.ancestors.pop();
   }
-
-  /** Map keys are integers, strings or byte arrays: a server 8.1 refuses any other key (doubles included) with result 1. */
-  sortableKey(key: ValueInput, value: ValueInput): SortableKey {
-    switch (typeof key) {
-      case 'string':
-        return { rank: KeyRank.STRING, number: 0, bytes: Buffer.from(key, 'utf8'), key, value };
-      case 'number':
-        if (!Number.isInteger(key)) break;
-        if (!Number.isSafeInteger(key)) throw new RangeError(`${this.path()}: map key ${key} is not a safe integer; pass a bigint`);
-        return { rank: KeyRank.INTEGER, number: key, bytes: undefined, key, value };
-      case 'bigint':
-        if (key < -(2n ** 63n) || key >= 2n ** 63n) throw new RangeError(`${this.path()}: map key ${key} does not fit in 64 signed bits`);
-        return { rank: KeyRank.INTEGER, number: key, bytes: undefined, key, value };
-      case 'object':
-        if (key instanceof Uint8Array) return { rank: KeyRank.BYTES, number: 0, bytes: Buffer.from(key.buffer, key.byteOffset, key.byteLength), key, value };
-        break;
-      default:
-        break;
-    }
-    throw new TypeError(`${this.path()}: ${describeValue(key)} cannot be a map key (integer, string or Buffer/Uint8Array)`);
-  }
-}
-
-/** Sorts a few keys in place: cheaper than Array.prototype.sort's callback for the small objects most values are. */
-function insertionSort(keys: string[]): void {
-  for (let i = 1; i < keys.length; i++) {
-    const key = keys[i]!;
-    let j = i - 1;
-    while (j >= 0 && compareUtf8(keys[j]!, key) > 0) {
-      keys[j + 1] = keys[j]!;
-      j--;
-    }
-    keys[j + 1] = key;
-  }
-}
-
-/** Two strings in the order of their UTF-8 bytes (the server's order), without encoding them. */
-function compareUtf8(a: string, b: string): number {
-  const n = a.length < b.length ? a.length : b.length;
-  for (let i = 0; i < n; i++) {
-    const x = a.charCodeAt(i);
-    const y = b.charCodeAt(i);
-    if (x === y) continue;
-    // UTF-16 order is code point order except that surrogates (astral points) sort below U+E000..U+FFFF
-    if (x >= 0xd800 && y >= 0xd800 && (x <= 0xdfff) !== (y <= 0xdfff)) return x <= 0xdfff ? 1 : -1;
-    return x - y;
-  }
-  return a.length - b.length;
-}
-
-function compareKeys(a: SortableKey, b: SortableKey): number {
-  if (a.rank !== b.rank) return a.rank - b.rank;
-  if (a.bytes !== undefined && b.bytes !== undefined) return Buffer.compare(a.bytes, b.bytes);
-  return a.number < b.number ? -1 : a.number > b.number ? 1 : 0;
 }
 
 /** The msgpack bytes of a list bin (particle type LIST). */
@@ -445,14 +337,4 @@ export function packValue(value: ValueInput, path: string): Buffer {
 /** A msgpack writer for operation argument arrays: `[opCode, ...args]` with args packed as values. */
 export function packArgs(path: string, opCode: number, args: readonly ValueInput[]): Buffer {
   return run(path, (writer) => writer.list([opCode, ...args]));
-}
-
-/** Throws as a map key of a write would: TypeError/RangeError naming `path` unless `key` can key a map. */
-export function checkMapKey(key: ValueInput, path: string): void {
-  const writer = new MsgpackWriter(path);
-  try {
-    writer.sortableKey(key, null);
-  } finally {
-    writer.release();
-  }
 }

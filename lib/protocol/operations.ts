@@ -6,7 +6,8 @@
 import { OpType, ParticleType } from './constants';
 import { binName, type OpSpec } from './as-msg-encoder';
 import { isDouble, type Double } from './double';
-import { checkMapKey, packArgs } from './msgpack-writer';
+import { checkMapKey } from './map-keys';
+import { packArgs } from './msgpack-writer';
 import { encodeBinValue, int64Bytes, type ValueInput } from './value';
 
 export type OperationKind =

@@ -5,7 +5,8 @@
 import { parseError } from '../errors';
 import { ParticleType } from './constants';
 import { isDouble, type Double } from './double';
-import { packList, packMap, isPlainObject, describeValue } from './msgpack-writer';
+import { packList, packMap } from './msgpack-writer';
+import { describeValue, isPlainObject } from './value-description';
 import { unpackValue } from './msgpack-reader';
 import { RawValue } from './raw-value';
 

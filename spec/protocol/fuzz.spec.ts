@@ -12,6 +12,7 @@ import { encodeInfoRequest, parseInfoReply } from '../../lib/protocol/info';
 import { decodeLoginReply, encodeAuthenticateRequest, encodeLoginRequest } from '../../lib/protocol/login';
 import { resultCodeName } from '../../lib/protocol/result-codes';
 import { decodeRecords } from '../../lib/protocol/record';
+import { decodeOperateReply } from '../../lib/protocol/operate-request';
 import { decodeBinValue, encodeBinValue, type ValueInput } from '../../lib/protocol/value';
 import { Double } from '../../lib/protocol/double';
 import { officialLabels, officialStep } from '../helpers/official-client-frames';
@@ -362,10 +363,16 @@ describe('fuzzing the pure decoders', () => {
     );
   }, LONG ? 600_000 : TIMEOUT_MS);
 
-  it('record decoder: 8,000 mutated replies with list and map bins decode or give a parse_error', () => {
-    const replies = asMsgBodies.filter((b) => b.includes(Buffer.of(0x14)) || b.includes(Buffer.of(0x13)));
+  it('record and operate decoders: 8,000 mutated replies with list and map bins decode or give a parse_error', () => {
+    const replies = [
+      ...asMsgBodies.filter((b) => b.includes(Buffer.of(0x14)) || b.includes(Buffer.of(0x13))),
+      ...officialLabels().map((label) => officialStep(label).reply.subarray(8)),
+    ];
     fuzz('records', 8_000, (rng) => mutate(rng, pick(rng, replies), replies, (b) => sizeOffsets(b, 22, 18)), (body) => {
-      decodeRecords(body);
+      const records = decodeRecords(body);
+      if (records.length !== 1) return;
+      const reply = decodeOperateReply(body, 0);
+      check(reply.generation === records[0]!.generation && reply.results.length === body.readUInt16BE(20), 'operate reply matches the record');
     });
   }, TIMEOUT_MS);
 });

@@ -1,0 +1,60 @@
+import { encodeDelete, encodePut, encodeTouch, type PutOptions } from '../../lib/protocol/requests';
+import type { ValueInput } from '../../lib/protocol/value';
+import { captureFrames } from '../helpers/capture-vectors';
+import { officialStep } from '../helpers/official-client-frames';
+
+describe('write requests against the official client', () => {
+  const puts: Array<[string, Record<string, ValueInput>, PutOptions]> = [
+    ['put create_only', { a: 1 }, { exists: 'create_only' }],
+    ['put update_only', { b: 2 }, { exists: 'update_only' }],
+    ['put update_only missing', { b: 2 }, { exists: 'update_only' }],
+    ['put replace_only', { c: 3 }, { exists: 'replace_only' }],
+    ['put replace', { d: 4 }, { exists: 'replace' }],
+    ['put generation 4', { e: 5 }, { generation: 4 }],
+    ['put stale generation 1', { e: 5 }, { generation: 1 }],
+    ['put sendKey ttl 500 durableDelete', { f: 6 }, { sendKey: true, ttlSeconds: 500, durableDelete: true }],
+    ['put null bin', { f: null }, {}],
+  ];
+  for (const [label, bins, options] of puts) {
+    it(`builds "${label}" byte for byte`, () => {
+      const step = officialStep(label);
+      expect(encodePut(step.key, bins, options).toString('hex')).toBe(step.request.toString('hex'));
+    });
+  }
+
+  it('builds a delete with a generation (info2 WRITE | DELETE | GENERATION) byte for byte', () => {
+    const step = officialStep('delete stale generation 1');
+    expect(encodeDelete(step.key, { generation: 1 }).toString('hex')).toBe(step.request.toString('hex'));
+  });
+
+  it('builds a durable delete (info2 WRITE | DELETE | DURABLE_DELETE) byte for byte', () => {
+    const step = officialStep('delete durable');
+    expect(encodeDelete(step.key, { durableDelete: true }).toString('hex')).toBe(step.request.toString('hex'));
+  });
+
+  it('builds the touch of 09-misc-ops: info2 WRITE, the TTL, one TOUCH op without a bin', () => {
+    const digest = Buffer.from('736457ae573ecc90b9341203c623f576d5051dae', 'hex');
+    const touch = encodeTouch({ namespace: 'test', set: 'capmisc', digest }, { ttlSeconds: 3600 });
+    expect(touch.toString('hex')).toBe(captureFrames('09-misc-ops', 'c2s')[1]!.toString('hex'));
+  });
+});
+
+describe('write request options', () => {
+  const key = { namespace: 'ns', set: '', key: 'k' } as const;
+
+  it('keeps createOnly as an alias of exists create_only', () => {
+    expect(encodePut(key, { a: 1 }, { createOnly: true })).toEqual(encodePut(key, { a: 1 }, { exists: 'create_only' }));
+  });
+
+  it('sends the user key with a touch and a delete when sendKey is set', () => {
+    expect(encodeTouch(key, { sendKey: true }).readUInt16BE(26)).toBe(3);
+    expect(encodeDelete(key, { sendKey: true }).readUInt16BE(26)).toBe(3);
+  });
+
+  it('rejects an unknown exists policy and a createOnly that contradicts it, naming them', () => {
+    expect(() => encodePut(key, { a: 1 }, { exists: 'upsert' as never })).toThrowError(TypeError, /^exists must be one of ignore, create_only, update_only, replace, replace_only, got upsert/);
+    expect(() => encodePut(key, { a: 1 }, { exists: 'replace', createOnly: true })).toThrowError(TypeError, /createOnly conflicts with exists 'replace'/);
+    expect(() => encodeTouch(key, { generation: -1 })).toThrowError(RangeError, /generation/);
+    expect(() => encodePut(key, null as never)).toThrowError(TypeError, /bins must be an object/);
+  });
+});
