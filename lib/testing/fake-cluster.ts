@@ -5,7 +5,7 @@
 import { asyncScheduler, concat, EMPTY, interval, NEVER, take, timer, map, mergeMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { InfoReply, LoginReply } from '../node-transport';
-import { PARTITION_COUNT } from '../protocol/digest';
+import { computeDigest, PARTITION_COUNT, partitionId, type UserKey } from '../protocol/digest';
 import { encodePeers } from '../protocol/peers';
 import { bitmapOf, encodeReplicas } from '../protocol/replicas';
 import type { FakeCall } from './fake-node';
@@ -108,6 +108,12 @@ export class FakeCluster {
   /** Options to spread into connect$: one seed (the first node), this transport and scheduler. */
   clientOptions(): { seeds: string; transport: FakeTransport; scheduler: SchedulerLike } {
     return { seeds: this.seeds(), transport: this.transport, scheduler: this.scheduler };
+  }
+
+  /** The replica node names of a key's partition, master first. */
+  replicasOf(key: { readonly namespace: string; readonly set: string; readonly key?: UserKey; readonly digest?: Uint8Array }): readonly string[] {
+    const digest = key.digest ?? computeDigest(key.set, key.key ?? '');
+    return this.replicas(key.namespace, partitionId(digest));
   }
 
   /** The replica node names of a partition, master first. */
