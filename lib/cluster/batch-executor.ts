@@ -2,7 +2,7 @@
 // the node their replica policy routes to, one request per node, nodes in parallel; a node that fails
 // has only its keys regrouped on their next replica within the call's budget; results by caller index.
 
-import { defer, from, ignoreElements, map, mergeMap, Observable, of, timer, type OperatorFunction } from 'rxjs';
+import { catchError, defer, EMPTY, from, ignoreElements, map, mergeMap, Observable, of, timer, type OperatorFunction } from 'rxjs';
 import { AerospikeError } from '../errors';
 import { decodeRecords, type DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
@@ -11,7 +11,7 @@ import { withCommandSpan } from './command-span';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
-import { classifyFailure } from './retry-classifier';
+import { chargeNodeFailure } from './retry-classifier';
 
 export interface BatchKey {
   readonly namespace: string;
@@ -82,26 +82,13 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
         }),
         ignoreElements(),
         withDeadline(ctx, remaining, cmd.command, node),
-        (source) =>
-          new Observable<void>((subscriber) =>
-            source.subscribe({
-              error: (error: unknown) => {
-                // a retryable node failure: only its keys move to their next replica
-                node.counters.commandErrors++;
-                const kind = classifyFailure(error);
-                if (!kind.retryable) {
-                  subscriber.error(error);
-                  return;
-                }
-                if (kind.nodeError) node.errorCount++;
-                if (kind.requestTend) ctx.requestTend();
-                for (const entry of group.entries) if (pending.has(entry.index)) sequences[entry.index]!++;
-                lastError = error;
-                subscriber.complete();
-              },
-              complete: () => subscriber.complete(),
-            }),
-          ),
+        catchError((error: unknown) => {
+          if (!chargeNodeFailure(node, error, () => ctx.requestTend())) throw error;
+          // a retryable node failure: only its keys move to their next replica
+          for (const entry of group.entries) if (pending.has(entry.index)) sequences[entry.index]!++;
+          lastError = error;
+          return EMPTY;
+        }),
       );
     };
 
