@@ -4,7 +4,7 @@
 
 import { map, mergeMap, of, type Observable, type SchedulerLike } from 'rxjs';
 import type { Connection, ConnectOptions, LoginOptions, NodeTransport } from '../node-transport';
-import type { NodeSession } from './cluster-node';
+import { NodeSession } from './cluster-node';
 
 /** What a tend connection opens with: the connect options without credentials, plus the node label. */
 export interface TendConnectOptions {
@@ -80,7 +80,7 @@ export function loginOn$(
     map((reply) => {
       if (reply.kind === 'security_not_enabled') return { session: undefined, securityEnabled: false };
       if (reply.kind === 'ok_no_token') return { session: undefined, securityEnabled: true };
-      return { session: { token: reply.token, expiresAtMs: sessionExpiry(scheduler.now(), reply.ttlSeconds) }, securityEnabled: true };
+      return { session: new NodeSession(reply.token, sessionExpiry(scheduler.now(), reply.ttlSeconds)), securityEnabled: true };
     }),
   );
 }
@@ -95,5 +95,5 @@ export function sessionExpiry(nowMs: number, ttlSeconds: number | undefined): nu
 export function dataConnectOptions(connect: ConnectOptions, nodeName: string, session: NodeSession | undefined, securityEnabled: boolean): ConnectOptions {
   if (!securityEnabled) return { ...withoutCredentials(connect), nodeName };
   if (session === undefined) return { ...connect, nodeName };
-  return { ...connect, nodeName, sessionToken: session.token };
+  return { ...connect, nodeName, sessionToken: session.token() };
 }

@@ -9,6 +9,7 @@ import { parseRackIds } from '../protocol/racks';
 import { parseReplicas } from '../protocol/replicas';
 import type { TendPhase } from './cluster-events';
 import type { ClusterNode } from './cluster-node';
+import { connectOptions } from './cluster-options';
 import { loginOn$, openTendConnection$ } from './node-session';
 import type { ReplicasSegment } from './partition-map';
 import { discoverPeers$ } from './peer-discovery';
@@ -96,7 +97,7 @@ export class Tender {
           const expired = node.session?.expiresAtMs !== undefined && this.host.scheduler.now() >= node.session.expiresAtMs;
           if (!open || !(node.loginNeeded || expired)) return of(conn);
           phase = 'login';
-          return loginOn$(this.host.transport, this.host.scheduler, conn, this.host.options.connect).pipe(
+          return loginOn$(this.host.transport, this.host.scheduler, conn, connectOptions(this.host.options)).pipe(
             map((result) => {
               node.session = result.session;
               node.securityEnabled = result.securityEnabled;
