@@ -45,6 +45,7 @@ export function loginOptions(connect: ConnectOptions): LoginOptions {
 /**
  * Cold: opens a tend connection and, when credentials are configured, logs in with login$ so the
  * session token can be cached (a transport without login$ logs in at connect time instead).
+ * `onLogin` runs once connected, as the login starts (the tender reports failures from there as login).
  */
 export function openTendConnection$(
   transport: NodeTransport,
@@ -52,6 +53,7 @@ export function openTendConnection$(
   host: string,
   port: number,
   opts: TendConnectOptions,
+  onLogin?: () => void,
 ): Observable<OpenedTendConnection> {
   const base = { ...withoutCredentials(opts.connect), ...(opts.nodeName !== undefined && { nodeName: opts.nodeName }) };
   if (!hasCredentials(opts.connect)) {
@@ -62,7 +64,10 @@ export function openTendConnection$(
     return transport.connect$(host, port, { ...base, ...loginOptions(opts.connect) }).pipe(map((conn) => ({ conn, session: undefined, securityEnabled: true })));
   }
   return transport.connect$(host, port, base).pipe(
-    mergeMap((conn) => loginOn$(transport, scheduler, conn, opts.connect).pipe(map((result) => ({ conn, ...result })))),
+    mergeMap((conn) => {
+      onLogin?.();
+      return loginOn$(transport, scheduler, conn, opts.connect).pipe(map((result) => ({ conn, ...result })));
+    }),
   );
 }
 
