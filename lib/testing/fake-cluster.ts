@@ -223,7 +223,7 @@ export class FakeCluster {
     faults.set(infoName, list);
   }
 
-  /** The next `times` logins of this node get the fault instead of a session (no token is issued for them). */
+  /** The next `times` logins of this node get the fault instead of a session (no token is issued; loginCount skips them). */
   failLogin(name: string, fault: LoginFault, times = 1): void {
     const id = this.state(name).id;
     const list = this.loginFaults.get(id) ?? [];
@@ -238,7 +238,7 @@ export class FakeCluster {
     else this.unavailableByNode.set(this.state(name).id, set);
   }
 
-  /** Logins this node answered with a session or security_not_enabled (failLogin faults are not counted). */
+  /** Logins answered so far by this node. */
   loginCount(name: string): number {
     return this.state(name).logins;
   }
