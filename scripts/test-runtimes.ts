@@ -193,6 +193,7 @@ function main(): void {
   log(`\n${passedRuntimes} of ${runtimes.length} runtimes passed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   for (const failure of failures) log(`\n--- ${failure}`);
   if (failures.length > 0) process.exitCode = 1;
+  else rmSync(out, { recursive: true, force: true });
 }
 
 main();
