@@ -49,6 +49,8 @@ export class TcpConnection implements Connection {
   readonly port: number;
   readonly nodeName: string | undefined;
   readonly config: ConnectConfig;
+  /** The transport's last per-call spec for this connection, reused while the call is the same. */
+  specCache: unknown = undefined;
   private readonly decoder: FrameDecoder;
   private queue: ReadOperation[] = [];
   private failure: AerospikeError | null = null;
@@ -184,7 +186,9 @@ export class TcpConnection implements Connection {
     const wasAwaitingBody = this.decoder.awaitingBody;
     this.progressed = false;
     try {
-      this.decoder.push(chunk, this.onFrame, this.frameSink);
+      // Only an operation that gathers bodies is offered frames in pieces (a later head without a
+      // sink would get whole frames through onFrame, which every read handles).
+      this.decoder.push(chunk, this.onFrame, head!.sink === undefined ? undefined : this.frameSink);
     } catch (err) {
       this.fail(toAerospikeError(err));
       return;

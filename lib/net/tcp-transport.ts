@@ -191,7 +191,13 @@ export class TcpTransport implements NodeTransport {
   private commandSpec(conn: TcpConnection, request: Request, deadlineMs: number, opts: CommandOptions | undefined, pipelinable: boolean): RunSpec {
     const requestType = checkRequest(request);
     if (typeof deadlineMs !== 'number' || !(deadlineMs > 0) || deadlineMs === Infinity) checkTimeout('deadlineMs', deadlineMs);
-    if (opts === undefined) return runSpec(conn, 'as_msg', deadlineMs, false, 0, pipelinable && conn.config.pipeline);
+    if (opts === undefined) {
+      const pipelined = pipelinable && conn.config.pipeline;
+      const cached = conn.specCache as RunSpec | undefined;
+      // the same call shape again (a loop of gets): its spec is immutable, so it is reused
+      if (cached !== undefined && cached.deadlineMs === deadlineMs && cached.pipelinable === pipelined && cached.kind === 'as_msg' && !cached.compress && cached.attempt === 0) return cached;
+      return (conn.specCache = runSpec(conn, 'as_msg', deadlineMs, false, 0, pipelined));
+    }
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describeValue(opts)}`);
     const o = opts ?? {};
     if (o.useCompression !== undefined && typeof o.useCompression !== 'boolean') {
