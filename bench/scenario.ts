@@ -104,6 +104,43 @@ async function rawGets(host: string, port: number, window: Window, connections: 
   return measured;
 }
 
+/**
+ * The raw client with each get wrapped in a cold Observable (subscribe, next, complete, a
+ * teardown): the least any Observable-returning API costs over raw, for the CPU-per-get table.
+ */
+async function rawObservableGets(host: string, port: number, window: Window, connections: number, inFlight: number): Promise<Measured> {
+  const [{ Observable }, { getRequest }] = await Promise.all([import('rxjs'), rawRequests()]);
+  const conns = await Promise.all(Array.from({ length: connections }, () => RawConnection.open(host, port)));
+  const perConn = inFlight / connections;
+  const waiting = conns.map(() => [] as Array<(body: Buffer) => void>);
+  conns.forEach((conn, c) => {
+    const fifo = waiting[c]!;
+    conn.onFrame = (frame) => fifo.shift()!(frame.subarray(8));
+  });
+  const observers: Array<{ next: (b: Buffer) => void; error: (e: unknown) => void; complete: () => void }> = [];
+  const next = (): void => undefined;
+  const measured = await drive(
+    inFlight,
+    (i, done) => {
+      const c = Math.floor(i / perConn);
+      observers[i] ??= { next, error: fail, complete: done };
+      new Observable<Buffer>((subscriber) => {
+        let ended = false;
+        waiting[c]!.push((body) => {
+          ended = true;
+          subscriber.next(body);
+          subscriber.complete();
+        });
+        conns[c]!.write(getRequest);
+        return () => void ended;
+      }).subscribe(observers[i]!);
+    },
+    window,
+  );
+  conns.forEach((c) => c.close());
+  return measured;
+}
+
 let taskId = 1;
 
 async function rxScan(host: string, port: number, window: Window, set: string, shape: 'stream' | 'commandStream'): Promise<Measured> {
@@ -260,6 +297,8 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'echo-seq-rx': (h, p, w) => rxGets(h, p, w, 1, 1, false),
   'echo-64conn-raw': (h, p, w) => rawGets(h, p, w, 64, 64),
   'echo-64conn-rx': (h, p, w) => rxGets(h, p, w, 64, 64, false),
+  'echo-seq-rawobs': (h, p, w) => rawObservableGets(h, p, w, 1, 1),
+  'echo-64conn-rawobs': (h, p, w) => rawObservableGets(h, p, w, 64, 64),
 };
 
 /** Scenarios that take the whole process for one measurement (no warm-up/measure window). */
