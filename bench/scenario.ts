@@ -141,7 +141,14 @@ async function rawObservableGets(host: string, port: number, window: Window, con
   return measured;
 }
 
-let taskId = 1;
+// A real server refuses a scan whose task id it still knows (a killed run's, another process's)
+// with one error record and no LAST: each process starts from its own random task id.
+let taskId = Math.floor(Math.random() * 2 ** 40) + 1;
+
+/** A raw scan has no deadline, so a refused one (an error record, no LAST) must stop the run. */
+function failOnRefusal(frame: Buffer): void {
+  if (frame.length === 8 + 22 && frame[8 + 5] !== 0 && !rawHasLast(frame)) fail(new Error(`the server refused the scan: result code ${frame[8 + 5]}`));
+}
 
 async function rxScan(host: string, port: number, window: Window, set: string, shape: 'stream' | 'commandStream'): Promise<Measured> {
   const { transport, connect, scanRequest } = await rx();
@@ -171,6 +178,7 @@ async function rawScan(host: string, port: number, window: Window, set: string):
   const counters: Counters = { bytes: 0, frames: 0 };
   let done: () => void = () => undefined;
   conn.onFrame = (frame) => {
+    failOnRefusal(frame);
     counters.bytes += frame.length;
     counters.frames++;
     if (rawHasLast(frame)) done();
@@ -199,6 +207,7 @@ async function rawScanJoined(host: string, port: number, window: Window, set: st
   let done: () => void = () => undefined;
   let bodies: Buffer[] = [];
   conn.onFrame = (frame) => {
+    failOnRefusal(frame);
     bodies.push(frame.subarray(8));
     counters.frames++;
     if (!rawHasLast(frame)) return;
