@@ -52,7 +52,8 @@ async function main(): Promise<void> {
   console.log(`bench:client against ${sim === undefined ? `a real cluster (${hosts})` : 'a 3-node SimulatedCluster in this process'}; ${ops} ops per run, ${rounds} rounds, ${keys} keys`);
 
   const client = await firstValueFrom(AerospikeClient.connect$({ seeds: hosts }));
-  await lastValueFrom(range(0, keys).pipe(mergeMap((i) => client.put$({ namespace: 'test', set, key: i }, { n: i, s: 'x'.repeat(100) }), 64)));
+  const seedPolicy = { totalTimeoutMs: 10_000, maxRetries: 5 };
+  await lastValueFrom(range(0, keys).pipe(mergeMap((i) => client.put$({ namespace: 'test', set, key: i }, { n: i, s: 'x'.repeat(100) }, seedPolicy), 16)));
   client.close();
 
   console.log(`${'op'.padEnd(4)} ${'conc'.padStart(4)} ${'client'.padEnd(9)} ${'ops/s'.padStart(9)} ${'cpu µs/op'.padStart(10)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'failed'.padStart(6)}`);
