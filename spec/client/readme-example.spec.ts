@@ -1,4 +1,6 @@
 // The README's FakeCluster example, verbatim between the markers: if it stops passing, the README is wrong.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { concat, finalize, map, mergeMap, tap, timer } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { AerospikeClient } from '../../lib/index';
@@ -24,4 +26,11 @@ describe('README: testing your code with FakeCluster', () => {
     });
   });
   // README-END
+
+  it('is the example the README shows, verbatim', () => {
+    const source = readFileSync(__filename, 'utf8');
+    const block = source.slice(source.indexOf('// README-BEGIN\n') + 16, source.indexOf('  // README-END'));
+    const unindented = block.split('\n').map((line) => (line.startsWith('  ') ? line.slice(2) : line)).join('\n').trimEnd();
+    expect(readFileSync(join(__dirname, '../../README.md'), 'utf8')).toContain(unindented);
+  });
 });
