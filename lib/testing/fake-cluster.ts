@@ -6,8 +6,7 @@ import { asyncScheduler, concat, EMPTY, interval, NEVER, take, timer, map, merge
 import { AerospikeError } from '../errors';
 import type { InfoReply, LoginReply } from '../node-transport';
 import { computeDigest, PARTITION_COUNT, partitionId, type UserKey } from '../protocol/digest';
-import { encodePeers } from '../protocol/peers';
-import { bitmapOf, encodeReplicas } from '../protocol/replicas';
+import { infoValue, type FakeClusterView, type InfoFault, type NodeState } from './fake-cluster-info';
 import type { FakeCall } from './fake-node';
 import { FakeTransport } from './fake-transport';
 import { FakeCommandHandler } from './fake-cluster-commands';
@@ -46,37 +45,10 @@ export interface FakeClusterOptions {
 }
 
 /** An info fault: the request errors, never answers ('timeout'), answers without the name ('missing'), or answers `value` for it. */
-export type InfoFault = AerospikeError | 'timeout' | 'missing' | { readonly value: string };
+export type { InfoFault } from './fake-cluster-info';
 
 /** A login fault: login$ errors (invalid_credential, expired_session, …) or never answers ('timeout': it ends at its deadline). */
 export type LoginFault = AerospikeError | 'timeout';
-
-interface InfoFaultEntry {
-  readonly fault: InfoFault;
-  remaining: number;
-  /** Only requests that also ask this name take the fault (e.g. partition-generation asked with replicas). */
-  readonly alongWith: string | undefined;
-}
-
-interface NodeState {
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-  /** The `node` value it answers (changes with rename). */
-  name: string;
-  alive: boolean;
-  peersGeneration: number;
-  partitionGeneration: number;
-  /** Names this node lists as peers; undefined = every member but itself. */
-  peersView: readonly string[] | undefined;
-  /** Where peers lists say this node is; undefined = its host and port. */
-  advertised: readonly { readonly host: string; readonly port: number }[] | undefined;
-  /** Pending scan-stream interruptions, oldest first. */
-  readonly streamCuts: { afterFrames: number; remaining: number; frameGapMs: number }[];
-  /** info name ('*' = any) → faults to apply, oldest first. */
-  readonly infoFaults: Map<string, InfoFaultEntry[]>;
-  logins: number;
-}
 
 export class FakeCluster {
   readonly transport: FakeTransport;
@@ -307,7 +279,7 @@ export class FakeCluster {
       if (fault === 'timeout') return NEVER;
       if (fault instanceof AerospikeError) return this.delayedError(fault);
       if (fault === 'missing') continue;
-      reply[name] = fault !== undefined ? fault.value : this.infoValue(node, name);
+      reply[name] = fault !== undefined ? fault.value : infoValue(this.view, node, name);
     }
     return this.delayed(reply as InfoReply);
   }
@@ -332,66 +304,24 @@ export class FakeCluster {
     return head.fault === 'timeout' ? NEVER : this.delayedError(head.fault);
   }
 
-  private infoValue(node: NodeState, name: string): string {
-    switch (name) {
-      case 'node':
-        return node.name;
-      case 'build':
-        return '8.1.2.0';
-      case 'features':
-        return 'batch-any;batch-index;blob-bits;cdt-list;cdt-map;cluster-stable;float;geo;peers;pipelining;pquery;pscans;query-show;replicas;truncate-namespace';
-      case 'cluster-name':
-        return this.options.clusterName ?? 'null';
-      case 'partition-generation':
-        return String(node.partitionGeneration);
-      case 'peers-generation':
-        return String(node.peersGeneration);
-      case 'rebalance-generation':
-        return '1';
-      case 'rack-ids':
-        return 'ERROR:25:enterprise only';
-      case 'service-clear-std':
-        return `${node.host}:${node.port}`;
-      case 'peers-clear-std':
-      case 'peers-tls-std':
-      case 'peers-clear-alt':
-      case 'peers-tls-alt':
-        return this.peersValue(node);
-      case 'replicas':
-        return this.replicasValue(node);
-      default:
-        return 'ERROR::unknown command';
-    }
-  }
-
-  private peersValue(node: NodeState): string {
-    const view = node.peersView ?? this.members.filter((m) => m !== node.id);
-    const peers = view.map((id) => {
-      const peer = this.state(id);
-      return { nodeName: peer.name, tlsName: undefined, addresses: peer.advertised ?? [{ host: peer.host, port: peer.port }] };
-    });
-    return encodePeers({ generation: node.peersGeneration, defaultPort: 3000, peers });
-  }
-
-  private replicasValue(node: NodeState): string {
-    if (!this.members.includes(node.id)) {
-      // a node that has not rebalanced yet: replica count 1 and an empty map (cluster.md §4.1)
-      return encodeReplicas(this.namespaces.map((namespace) => ({ namespace, regime: 0, replicaCount: 1, bitmaps: [bitmapOf([])] })));
-    }
-    return encodeReplicas(
-      this.namespaces.map((namespace) => {
-        const owners = this.ownersOf(namespace);
-        const count = this.replicationFactor;
-        const held: number[][] = Array.from({ length: count }, () => []);
-        owners.forEach((list, p) => list.forEach((id, i) => id === node.id && i < count && held[i]!.push(p)));
-        // one regime per namespace reply: the highest this node's partitions carry
-        const regimes = this.regimes.get(namespace)!;
-        let regime = 0;
-        for (const list of held) for (const p of list) regime = Math.max(regime, regimes[p]!);
-        return { namespace, regime, replicaCount: count, bitmaps: held.map((ps) => bitmapOf(ps)) };
-      }),
-    );
-  }
+  /** The state the info values are computed from, read live. */
+  private readonly view: FakeClusterView = ((cluster: FakeCluster): FakeClusterView => ({
+    get namespaces() {
+      return cluster.namespaces;
+    },
+    get members() {
+      return cluster.members;
+    },
+    get replicationFactor() {
+      return cluster.replicationFactor;
+    },
+    get clusterName() {
+      return cluster.options.clusterName;
+    },
+    owners: (namespace) => cluster.ownersOf(namespace),
+    regimes: (namespace) => cluster.regimes.get(namespace)!,
+    node: (id) => cluster.state(id),
+  }))(this);
 
   private login(node: NodeState): LoginReply {
     node.logins++;
