@@ -5,9 +5,8 @@
 import { asyncScheduler, concat, EMPTY, interval, NEVER, take, timer, map, mergeMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { InfoReply, LoginReply } from '../node-transport';
-import { PARTITION_COUNT } from '../protocol/digest';
-import { encodePeers } from '../protocol/peers';
-import { bitmapOf, encodeReplicas } from '../protocol/replicas';
+import { computeDigest, PARTITION_COUNT, partitionId, type UserKey } from '../protocol/digest';
+import { infoValue, type FakeClusterView, type InfoFault, type NodeState } from './fake-cluster-info';
 import type { FakeCall } from './fake-node';
 import { FakeTransport } from './fake-transport';
 import { FakeCommandHandler } from './fake-cluster-commands';
@@ -45,27 +44,11 @@ export interface FakeClusterOptions {
   readonly scanFrameBytes?: number;
 }
 
-export type InfoFault = AerospikeError | 'timeout' | { readonly value: string };
+/** An info fault: the request errors, never answers ('timeout'), answers without the name ('missing'), or answers `value` for it. */
+export type { InfoFault } from './fake-cluster-info';
 
-interface NodeState {
-  readonly id: string;
-  readonly host: string;
-  readonly port: number;
-  /** The `node` value it answers (changes with rename). */
-  name: string;
-  alive: boolean;
-  peersGeneration: number;
-  partitionGeneration: number;
-  /** Names this node lists as peers; undefined = every member but itself. */
-  peersView: readonly string[] | undefined;
-  /** Where peers lists say this node is; undefined = its host and port. */
-  advertised: readonly { readonly host: string; readonly port: number }[] | undefined;
-  /** Pending scan-stream interruptions, oldest first. */
-  readonly streamCuts: { afterFrames: number; remaining: number; frameGapMs: number }[];
-  /** info name ('*' = any) → faults to apply, oldest first. */
-  readonly infoFaults: Map<string, { fault: InfoFault; remaining: number }[]>;
-  logins: number;
-}
+/** A login fault: login$ errors (invalid_credential, expired_session, …) or never answers ('timeout': it ends at its deadline). */
+export type LoginFault = AerospikeError | 'timeout';
 
 export class FakeCluster {
   readonly transport: FakeTransport;
@@ -81,6 +64,8 @@ export class FakeCluster {
   private replicationFactor: number;
   private readonly commands: FakeCommandHandler;
   private readonly unavailableByNode = new Map<string, ReadonlySet<number>>();
+  /** node id → login faults to apply, oldest first. */
+  private readonly loginFaults = new Map<string, { fault: LoginFault; remaining: number }[]>();
 
   constructor(private readonly options: FakeClusterOptions) {
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -108,6 +93,12 @@ export class FakeCluster {
   /** Options to spread into connect$: one seed (the first node), this transport and scheduler. */
   clientOptions(): { seeds: string; transport: FakeTransport; scheduler: SchedulerLike } {
     return { seeds: this.seeds(), transport: this.transport, scheduler: this.scheduler };
+  }
+
+  /** The replica node names of a key's partition, master first. */
+  replicasOf(key: { readonly namespace: string; readonly set: string; readonly key?: UserKey; readonly digest?: Uint8Array }): readonly string[] {
+    const digest = key.digest ?? computeDigest(key.set, key.key ?? '');
+    return this.replicas(key.namespace, partitionId(digest));
   }
 
   /** The replica node names of a partition, master first. */
@@ -202,12 +193,24 @@ export class FakeCluster {
     this.bumpPeers();
   }
 
-  /** The next `times` info requests of this node naming `infoName` ('*': any) get the fault. */
-  failInfo(name: string, infoName: string, fault: InfoFault, times = 1): void {
+  /**
+   * The next `times` info requests of this node naming `infoName` ('*': any) get the fault; with
+   * `alongWith`, only requests that also name it count (a tend asks partition-generation both in its
+   * refresh and with replicas: `alongWith: 'replicas'` hits the partition-map fetch only).
+   */
+  failInfo(name: string, infoName: string, fault: InfoFault, times = 1, alongWith?: string): void {
     const faults = this.state(name).infoFaults;
     const list = faults.get(infoName) ?? [];
-    list.push({ fault, remaining: times });
+    list.push({ fault, remaining: times, alongWith });
     faults.set(infoName, list);
+  }
+
+  /** The next `times` logins of this node get the fault instead of a session (no token is issued; loginCount skips them). */
+  failLogin(name: string, fault: LoginFault, times = 1): void {
+    const id = this.state(name).id;
+    const list = this.loginFaults.get(id) ?? [];
+    list.push({ fault, remaining: times });
+    this.loginFaults.set(id, list);
   }
 
   /** Data commands and scans of these partitions answer result 11 from this node (an empty list clears it). */
@@ -251,7 +254,7 @@ export class FakeCluster {
       case 'info':
         return this.info(node, call.commands ?? []);
       case 'login':
-        return this.delayed(this.login(node));
+        return this.loginAnswer(node);
       default: {
         const reply = this.commands.answer(node.id, call);
         if (reply instanceof AerospikeError) return this.delayedError(reply);
@@ -272,85 +275,53 @@ export class FakeCluster {
   private info(node: NodeState, names: readonly string[]): Observable<InfoReply> {
     const reply: Record<string, string> = Object.create(null);
     for (const name of names) {
-      const fault = this.takeFault(node, name);
+      const fault = this.takeFault(node, name, names);
       if (fault === 'timeout') return NEVER;
       if (fault instanceof AerospikeError) return this.delayedError(fault);
-      reply[name] = fault !== undefined ? fault.value : this.infoValue(node, name);
+      if (fault === 'missing') continue;
+      reply[name] = fault !== undefined ? fault.value : infoValue(this.view, node, name);
     }
     return this.delayed(reply as InfoReply);
   }
 
-  private takeFault(node: NodeState, name: string): InfoFault | undefined {
+  private takeFault(node: NodeState, name: string, names: readonly string[]): InfoFault | undefined {
     for (const key of [name, '*']) {
       const list = node.infoFaults.get(key);
-      const head = list?.[0];
-      if (head === undefined) continue;
-      if (--head.remaining <= 0) list!.shift();
-      return head.fault;
+      const index = list?.findIndex((f) => f.alongWith === undefined || names.includes(f.alongWith)) ?? -1;
+      if (index < 0) continue;
+      const entry = list![index]!;
+      if (--entry.remaining <= 0) list!.splice(index, 1);
+      return entry.fault;
     }
     return undefined;
   }
 
-  private infoValue(node: NodeState, name: string): string {
-    switch (name) {
-      case 'node':
-        return node.name;
-      case 'build':
-        return '8.1.2.0';
-      case 'features':
-        return 'batch-any;batch-index;blob-bits;cdt-list;cdt-map;cluster-stable;float;geo;peers;pipelining;pquery;pscans;query-show;replicas;truncate-namespace';
-      case 'cluster-name':
-        return this.options.clusterName ?? 'null';
-      case 'partition-generation':
-        return String(node.partitionGeneration);
-      case 'peers-generation':
-        return String(node.peersGeneration);
-      case 'rebalance-generation':
-        return '1';
-      case 'rack-ids':
-        return 'ERROR:25:enterprise only';
-      case 'service-clear-std':
-        return `${node.host}:${node.port}`;
-      case 'peers-clear-std':
-      case 'peers-tls-std':
-      case 'peers-clear-alt':
-      case 'peers-tls-alt':
-        return this.peersValue(node);
-      case 'replicas':
-        return this.replicasValue(node);
-      default:
-        return 'ERROR::unknown command';
-    }
+  private loginAnswer(node: NodeState): Observable<LoginReply> {
+    const list = this.loginFaults.get(node.id);
+    const head = list?.[0];
+    if (head === undefined) return this.delayed(this.login(node));
+    if (--head.remaining <= 0) list!.shift();
+    return head.fault === 'timeout' ? NEVER : this.delayedError(head.fault);
   }
 
-  private peersValue(node: NodeState): string {
-    const view = node.peersView ?? this.members.filter((m) => m !== node.id);
-    const peers = view.map((id) => {
-      const peer = this.state(id);
-      return { nodeName: peer.name, tlsName: undefined, addresses: peer.advertised ?? [{ host: peer.host, port: peer.port }] };
-    });
-    return encodePeers({ generation: node.peersGeneration, defaultPort: 3000, peers });
-  }
-
-  private replicasValue(node: NodeState): string {
-    if (!this.members.includes(node.id)) {
-      // a node that has not rebalanced yet: replica count 1 and an empty map (cluster.md §4.1)
-      return encodeReplicas(this.namespaces.map((namespace) => ({ namespace, regime: 0, replicaCount: 1, bitmaps: [bitmapOf([])] })));
-    }
-    return encodeReplicas(
-      this.namespaces.map((namespace) => {
-        const owners = this.ownersOf(namespace);
-        const count = this.replicationFactor;
-        const held: number[][] = Array.from({ length: count }, () => []);
-        owners.forEach((list, p) => list.forEach((id, i) => id === node.id && i < count && held[i]!.push(p)));
-        // one regime per namespace reply: the highest this node's partitions carry
-        const regimes = this.regimes.get(namespace)!;
-        let regime = 0;
-        for (const list of held) for (const p of list) regime = Math.max(regime, regimes[p]!);
-        return { namespace, regime, replicaCount: count, bitmaps: held.map((ps) => bitmapOf(ps)) };
-      }),
-    );
-  }
+  /** The state the info values are computed from, read live. */
+  private readonly view: FakeClusterView = ((cluster: FakeCluster): FakeClusterView => ({
+    get namespaces() {
+      return cluster.namespaces;
+    },
+    get members() {
+      return cluster.members;
+    },
+    get replicationFactor() {
+      return cluster.replicationFactor;
+    },
+    get clusterName() {
+      return cluster.options.clusterName;
+    },
+    owners: (namespace) => cluster.ownersOf(namespace),
+    regimes: (namespace) => cluster.regimes.get(namespace)!,
+    node: (id) => cluster.state(id),
+  }))(this);
 
   private login(node: NodeState): LoginReply {
     node.logins++;

@@ -1,0 +1,36 @@
+// The README's FakeCluster example, verbatim between the markers: if it stops passing, the README is wrong.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { concat, finalize, map, mergeMap, tap, timer } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { AerospikeClient } from '../../lib/index';
+import { FakeCluster } from '../../lib/testing/index';
+
+describe('README: testing your code with FakeCluster', () => {
+  // README-BEGIN
+  it('a read retries on the prole when the master of its partition dies', () => {
+    new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(({ expectObservable }) => {
+      const cluster = new FakeCluster({ nodes: ['A', 'B', 'C'], latencyMs: 1 }); // every reply takes 1 virtual ms
+      const key = { namespace: 'test', set: 'users', key: 'ada' };
+      const [master] = cluster.replicasOf(key);
+      const name$ = AerospikeClient.connect$(cluster.clientOptions()).pipe(
+        mergeMap((client) =>
+          concat(
+            client.put$(key, { name: 'Ada' }).pipe(tap(() => cluster.kill(master!))),
+            timer(10).pipe(mergeMap(() => client.get$(key)), map((record) => record?.bins['name'])),
+          ).pipe(finalize(() => client.close())),
+        ),
+      );
+      // connected at 6 ms, put acknowledged at 7, read sent at 17: refused by the master, served by the prole at 18
+      expectObservable(name$).toBe('7ms w 10ms (n|)', { w: { generation: 1, ttlSeconds: -1 }, n: 'Ada' });
+    });
+  });
+  // README-END
+
+  it('is the example the README shows, verbatim', () => {
+    const source = readFileSync(__filename, 'utf8');
+    const block = source.slice(source.indexOf('// README-BEGIN\n') + 16, source.indexOf('  // README-END'));
+    const unindented = block.split('\n').map((line) => (line.startsWith('  ') ? line.slice(2) : line)).join('\n').trimEnd();
+    expect(readFileSync(join(__dirname, '../../README.md'), 'utf8')).toContain(unindented);
+  });
+});
