@@ -47,7 +47,7 @@ export class ClusterNode implements NodeInfo {
   pendingRebalanceGeneration = -1;
   /** The node answered with another name at its address: removed at the end of this tend. */
   renamed = false;
-  /** Tends in a row whose tend connection was refused (connection_error). */
+  /** Tends in a row whose tend connection was refused (connection_error), counting one that broke (network_error) before them. */
   tendRefusals = 0;
   /** False once the node answered a login with security_not_enabled: data connections skip the login. */
   securityEnabled = true;

@@ -18,7 +18,10 @@ import { nodesByName, type TendHost } from './tend-host';
 
 /** J: a node failing this many tends in a row while no node answers is removed. */
 export const MAX_TEND_FAILURES = 5;
-/** A node whose tend connection is refused on this many tends in a row is removed even if peers still list it. */
+/**
+ * A node whose tend connection is refused on this many tends in a row (the first may instead have
+ * broken) is removed even if peers still list it.
+ */
 export const MAX_TEND_REFUSALS = 2;
 
 export interface TendReport {
@@ -164,7 +167,9 @@ export class Tender {
     const error = asAerospikeError(err, `${phase} of ${node.name}`);
     node.failures++;
     node.counters.tendsFailed++;
-    node.tendRefusals = error.code === 'connection_error' ? node.tendRefusals + 1 : 0;
+    // a SIGKILLed server resets its sockets as it exits, often under a tend's info: a tend connection
+    // that broke is the first strike, so the refused reconnect of the next tend removes the node
+    node.tendRefusals = error.code === 'connection_error' ? node.tendRefusals + 1 : error.code === 'network_error' ? 1 : 0;
     if (node.tendConn !== undefined) this.host.transport.close(node.tendConn);
     node.tendConn = undefined;
     this.peersRefreshNeeded = true;
