@@ -23,10 +23,12 @@ export function exactlyOnce(check: ScanCheck): boolean {
   return check.error === undefined && check.duplicates === 0 && check.missing === 0;
 }
 
-/** A pause of a held scan: after `afterRecords` records, wait until the load's clock reads `untilMs`. */
+/** A pause of a held scan: after `afterRecords` records, wait until the load's clock reads `untilMs` and `until` resolved. */
 export interface ScanPause {
   readonly afterRecords: number;
   readonly untilMs: number;
+  /** An event to wait for first (a revived node being back), whenever it comes. */
+  readonly until?: () => Promise<unknown>;
 }
 
 export class ScanChecker {
@@ -75,7 +77,11 @@ export class ScanChecker {
       for await (const record of this.client.scanIterable(this.namespace, this.set)) {
         this.see(seen, record.key.digest);
         records++;
-        while (pause < pauses.length && records >= pauses[pause]!.afterRecords) await this.until(pauses[pause++]!.untilMs);
+        while (pause < pauses.length && records >= pauses[pause]!.afterRecords) {
+          const { untilMs, until } = pauses[pause++]!;
+          await until?.();
+          await this.until(Math.max(untilMs, until === undefined ? 0 : this.elapsedMs() + 300));
+        }
       }
     } catch (e) {
       error = describeError(e);

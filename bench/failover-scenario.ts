@@ -178,6 +178,8 @@ export async function runScenario(client: AerospikeClient, target: FaultTarget, 
   };
 
   const faults: Promise<void>[] = [];
+  let nodeBack: () => void = () => undefined;
+  const back = new Promise<void>((resolve) => (nodeBack = resolve));
   const scans = new ScanChecker(client, options.namespace, options.set, options.keys, () => load.elapsedMs());
   let sampler: NodeJS.Timeout | undefined;
   try {
@@ -206,7 +208,7 @@ export async function runScenario(client: AerospikeClient, target: FaultTarget, 
             tendsAt.back = tends();
             load.mark(`${target.nodeName} back`);
             converge('after the revive');
-          })(),
+          })().finally(() => nodeBack()),
         );
       } else {
         for (const atMs of options.rebalanceAtMs) {
@@ -221,13 +223,20 @@ export async function runScenario(client: AerospikeClient, target: FaultTarget, 
         }
       }
       if (options.scenario === 'scan') {
-        const pauseAt = (afterRecords: number, untilMs: number) => ({ afterRecords, untilMs });
         const q = Math.floor(options.keys / 4);
+        const early = options.holdMs / 5;
         faults.push(scans.backToBack(options.durationMs, 250));
-        // streams open while the node dies, while the others notice, and while it comes back
-        const held = (label: string, atMs: number): Promise<void> =>
-          scans.held(label, atMs - options.holdMs / 5, [pauseAt(q, atMs + options.holdMs / 5), pauseAt(2 * q, atMs + options.holdMs)]);
-        faults.push(held('held across the kill', options.killAtMs), held('held across the revive', options.reviveAtMs));
+        // streams open while the node dies and the others notice, and while it restarts and is back
+        faults.push(
+          scans.held('held across the kill', options.killAtMs - early, [
+            { afterRecords: q, untilMs: options.killAtMs + early },
+            { afterRecords: 2 * q, untilMs: options.killAtMs + options.holdMs },
+          ]),
+          scans.held('held across the revive', options.reviveAtMs - early, [
+            { afterRecords: q, untilMs: options.reviveAtMs + early },
+            { afterRecords: 2 * q, untilMs: options.reviveAtMs + options.holdMs, until: () => back },
+          ]),
+        );
       }
     });
     await Promise.all(faults);

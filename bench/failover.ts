@@ -29,6 +29,9 @@ const run = promisify(execFile);
  */
 const DEFAULT_DETECTION_MS = 3000;
 
+/** How long a real cluster may take to drop a killed node or list a restarted one. */
+const WAIT_FOR_VIEW_MS = 60_000;
+
 interface Args {
   readonly real: boolean;
   readonly scenarios: readonly ScenarioName[];
@@ -141,8 +144,9 @@ async function realRun(args: Args, options: ScenarioOptions): Promise<ScenarioRe
     };
     /** Polls the survivor's peers until they do (or do not) list the node; `failure` ends the wait early. */
     const waitFor = async (wanted: boolean, failure: () => unknown = () => undefined): Promise<void> => {
+      const giveUpAt = Date.now() + WAIT_FOR_VIEW_MS;
       for (;;) {
-        if (stopped) throw new Error(`the run ended before ${node.name} was ${wanted ? 'listed again' : 'dropped'} by ${survivor}`);
+        if (stopped || Date.now() > giveUpAt) throw new Error(`${node.name} was not ${wanted ? 'listed again' : 'dropped'} by ${survivor} within ${WAIT_FOR_VIEW_MS / 1000} s`);
         if (failure() !== undefined) throw failure();
         try {
           if ((await listed()) === wanted && (!wanted || (await initialized()))) return;
