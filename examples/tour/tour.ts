@@ -55,8 +55,9 @@ async function connectStep(target: TourTarget, log: Log, now: () => number): Pro
 async function recordsStep(client: AerospikeClient, namespace: string, log: Log): Promise<void> {
   log(`2. single-record calls on ${namespace}/${SCAN_SET}`);
   const key = { namespace, set: SCAN_SET, key: 'greeting' };
-  const put = await lastValueFrom(client.put$(key, { text: 'hello', visits: 1 }, { sendKey: true }));
-  log(`   put$ "greeting" {text: "hello", visits: 1} -> generation ${put.generation}`);
+  const bins = { text: 'hello', visits: 1 };
+  const put = await lastValueFrom(client.put$(key, bins, { sendKey: true }));
+  log(`   put$ "greeting" ${JSON.stringify(bins)} -> generation ${put.generation}`);
   const got = await lastValueFrom(client.get$(key));
   log(`   get$ "greeting" -> ${got === null ? 'null' : `${JSON.stringify(got.bins)}, generation ${got.generation}, ${got.ttlSeconds === -1 ? 'never expires' : `ttl ${got.ttlSeconds} s`}`}`);
   const operated = await lastValueFrom(client.operate$(key, [op.add('visits', 1), op.get('visits')]));
@@ -92,13 +93,14 @@ async function batchStep(client: AerospikeClient, namespace: string, recorder: S
   const records = await lastValueFrom(client.batchGet$(keys, { bins: ['n'] }));
   const requests = recorder.of<SpanContext>('aerospike:command:recv', since);
   const nodes = new Set(requests.map((s) => s.context.nodeName));
-  log(`3. batchGet$ of ${keys.length} keys: ${plural(requests.length, 'request')} to ${plural(nodes.size, 'node')} (${[...nodes].sort().join(', ')}), results in the caller's order`);
+  const inOrder = records.every((r, i) => r === null || r.key.key === keys[i]!.key);
+  log(`3. batchGet$ of ${keys.length} keys: ${plural(requests.length, 'request')} to ${plural(nodes.size, 'node')} (${[...nodes].sort().join(', ')}), results ${inOrder ? 'in the order of the keys' : 'NOT in the order of the keys'}`);
   log(`   ${records.map((r, i) => `${JSON.stringify(keys[i]!.key)} -> ${r === null ? 'null' : `n = ${String(r.bins['n'])}`}`).join(', ')}`);
   log();
 }
 
 async function scanStep(client: AerospikeClient, namespace: string, recorder: SpanRecorder, log: Log, now: () => number): Promise<void> {
-  log(`4. scan$ ${namespace}/${SCAN_SET}: every node streams its partitions at once`);
+  log(`4. scan$ ${namespace}/${SCAN_SET}: each node streams the partitions it holds`);
   const since = now();
   let received = 0;
   const ended = new Set<string>();
@@ -125,7 +127,8 @@ async function scanStep(client: AerospikeClient, namespace: string, recorder: Sp
   const ms = now() - since;
   const streams = recorder.of<SpanContext>('aerospike:command:recv', since).filter((s) => s.startMs >= since);
   const bytes = streams.reduce((n, s) => n + (s.context.bytes ?? 0), 0);
-  log(`   ${received} records (${digests.size} distinct) in ${ms.toFixed(0)} ms: ${(bytes / 1e6).toFixed(2)} MB over ${plural(streams.length, 'node stream')}`);
+  const parallel = streams.length > 1 && Math.max(...streams.map((s) => s.startMs)) < Math.min(...streams.map((s) => s.endMs));
+  log(`   ${received} records (${digests.size} distinct) in ${ms.toFixed(0)} ms: ${(bytes / 1e6).toFixed(2)} MB over ${plural(streams.length, 'node stream')}${parallel ? ', all open at once' : ''}`);
   log();
 }
 
@@ -144,12 +147,12 @@ async function cancelStep(client: AerospikeClient, target: TourTarget, recorder:
     `   its ${plural(streams.length, 'node stream')}: ${cut.length} still reading, cut (${cut.map((s) => s.context.nodeName).sort().join(', ') || 'none'}); ` +
       `${streams.length - cut.length} already ended; scan span result: ${scanSpan?.context.result ?? 'not seen'}`,
   );
-  log(`   stats(): the pools closed ${after.closed - before.closed} connections (cut streams are never reused), ${after.inUse} in use, ${after.idle} idle`);
+  const closed = after.closed - before.closed;
+  log(`   stats(): the pools closed ${plural(closed, 'connection')}${closed === cut.length ? ', one per cut stream' : ''}; ${after.inUse} in use, ${after.idle} idle`);
   if (serverClosedBefore !== undefined) {
-    const expected = after.closed - before.closed;
-    const closed = async (): Promise<number> => target.serverClosedConnections!() - serverClosedBefore;
-    for (let i = 0; i < 50 && (await closed()) < expected; i++) await sleep(10);
-    log(`   server side: the simulated nodes saw ${plural(await closed(), 'socket')} close`);
+    const seen = (): number => target.serverClosedConnections!() - serverClosedBefore;
+    for (let i = 0; i < 50 && seen() < closed; i++) await sleep(10);
+    log(`   server side: the simulated nodes saw ${plural(seen(), 'socket')} close`);
   }
   log();
 }
