@@ -104,7 +104,51 @@ async function rawGets(host: string, port: number, window: Window, connections: 
   return measured;
 }
 
-let taskId = 1;
+/**
+ * The raw client with each get wrapped in a cold Observable (subscribe, next, complete, a
+ * teardown): the least any Observable-returning API costs over raw, for the CPU-per-get table.
+ */
+async function rawObservableGets(host: string, port: number, window: Window, connections: number, inFlight: number): Promise<Measured> {
+  const [{ Observable }, { getRequest }] = await Promise.all([import('rxjs'), rawRequests()]);
+  const conns = await Promise.all(Array.from({ length: connections }, () => RawConnection.open(host, port)));
+  const perConn = inFlight / connections;
+  const waiting = conns.map(() => [] as Array<(body: Buffer) => void>);
+  conns.forEach((conn, c) => {
+    const fifo = waiting[c]!;
+    conn.onFrame = (frame) => fifo.shift()!(frame.subarray(8));
+  });
+  const observers: Array<{ next: (b: Buffer) => void; error: (e: unknown) => void; complete: () => void }> = [];
+  const next = (): void => undefined;
+  const measured = await drive(
+    inFlight,
+    (i, done) => {
+      const c = Math.floor(i / perConn);
+      observers[i] ??= { next, error: fail, complete: done };
+      new Observable<Buffer>((subscriber) => {
+        let ended = false;
+        waiting[c]!.push((body) => {
+          ended = true;
+          subscriber.next(body);
+          subscriber.complete();
+        });
+        conns[c]!.write(getRequest);
+        return () => void ended;
+      }).subscribe(observers[i]!);
+    },
+    window,
+  );
+  conns.forEach((c) => c.close());
+  return measured;
+}
+
+// A real server refuses a scan whose task id it still knows (a killed run's, another process's)
+// with one error record and no LAST: each process starts from its own random task id.
+let taskId = Math.floor(Math.random() * 2 ** 40) + 1;
+
+/** A raw scan has no deadline, so a refused one (an error record, no LAST) must stop the run. */
+function failOnRefusal(frame: Buffer): void {
+  if (frame.length === 8 + 22 && frame[8 + 5] !== 0 && !rawHasLast(frame)) fail(new Error(`the server refused the scan: result code ${frame[8 + 5]}`));
+}
 
 async function rxScan(host: string, port: number, window: Window, set: string, shape: 'stream' | 'commandStream'): Promise<Measured> {
   const { transport, connect, scanRequest } = await rx();
@@ -134,6 +178,7 @@ async function rawScan(host: string, port: number, window: Window, set: string):
   const counters: Counters = { bytes: 0, frames: 0 };
   let done: () => void = () => undefined;
   conn.onFrame = (frame) => {
+    failOnRefusal(frame);
     counters.bytes += frame.length;
     counters.frames++;
     if (rawHasLast(frame)) done();
@@ -162,6 +207,7 @@ async function rawScanJoined(host: string, port: number, window: Window, set: st
   let done: () => void = () => undefined;
   let bodies: Buffer[] = [];
   conn.onFrame = (frame) => {
+    failOnRefusal(frame);
     bodies.push(frame.subarray(8));
     counters.frames++;
     if (!rawHasLast(frame)) return;
@@ -260,6 +306,8 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = {
   'echo-seq-rx': (h, p, w) => rxGets(h, p, w, 1, 1, false),
   'echo-64conn-raw': (h, p, w) => rawGets(h, p, w, 64, 64),
   'echo-64conn-rx': (h, p, w) => rxGets(h, p, w, 64, 64, false),
+  'echo-seq-rawobs': (h, p, w) => rawObservableGets(h, p, w, 1, 1),
+  'echo-64conn-rawobs': (h, p, w) => rawObservableGets(h, p, w, 64, 64),
 };
 
 /** Scenarios that take the whole process for one measurement (no warm-up/measure window). */

@@ -8,15 +8,12 @@
 // --server-script/--port let the failover step kill and revive node 2 of a real test cluster.
 
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { SimulatedCluster } from '../lib/testing';
+import { ensureOfficialClient, OFFICIAL_VERSION } from './official-client-install';
 import { computeDigest, partitionId } from '../lib/protocol/digest';
 import type { KeyOutcome, WorkerReply, WorkerRequest } from './official-client-worker';
 
-/** The latest release; the package ships prebuilt addons for Node 20, 22, 24 and 25 (ABI 115, 127, 137, 141). */
-const OFFICIAL_VERSION = '6.7.1';
 const SET = 'official';
 const KEY_COUNT = 100;
 
@@ -54,27 +51,6 @@ function parseArgs(argv: readonly string[]): Args {
     i++;
   }
   return args;
-}
-
-function ensureOfficialClient(): string {
-  const dir = process.env['AEROSPIKE_OFFICIAL_DIR'] ?? join(homedir(), '.cache', 'aerospike-rx', 'official');
-  const manifest = join(dir, 'node_modules', 'aerospike', 'package.json');
-  const installed = existsSync(manifest) ? (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version : undefined;
-  if (installed !== OFFICIAL_VERSION) {
-    mkdirSync(dir, { recursive: true });
-    if (!existsSync(join(dir, 'package.json'))) writeFileSync(join(dir, 'package.json'), '{ "private": true }\n');
-    console.log(`installing aerospike@${OFFICIAL_VERSION} into ${dir} (about 140 MB)…`);
-    // --ignore-scripts: the prebuilt addon is in the package; its install script would try a source build
-    const npm = spawnSync('npm', ['install', '--prefix', dir, '--no-save', '--ignore-scripts', '--no-audit', '--no-fund', `aerospike@${OFFICIAL_VERSION}`], {
-      stdio: 'inherit',
-    });
-    if (npm.status !== 0) throw new Error(`npm install aerospike@${OFFICIAL_VERSION} failed (exit ${npm.status})`);
-  }
-  const abi = `node-v${process.versions.modules}-${process.platform}-${process.arch}`;
-  if (!existsSync(join(dir, 'node_modules', 'aerospike', 'lib', 'binding', abi, 'aerospike.node'))) {
-    throw new Error(`aerospike@${OFFICIAL_VERSION} has no prebuilt addon for ${abi}`);
-  }
-  return dir;
 }
 
 class Worker {

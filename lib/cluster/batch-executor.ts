@@ -2,7 +2,7 @@
 // the node their replica policy routes to, one request per node, nodes in parallel; a node that fails
 // has only its keys regrouped on their next replica within the call's budget; results by caller index.
 
-import { defer, from, ignoreElements, map, mergeMap, Observable, of, timer, type OperatorFunction } from 'rxjs';
+import { catchError, concat, defer, EMPTY, from, ignoreElements, map, mergeMap, of, throwError, timeout, timer, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { AerospikeError } from '../errors';
 import { decodeRecords, type DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
@@ -11,7 +11,7 @@ import { withCommandSpan } from './command-span';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
-import { classifyFailure } from './retry-classifier';
+import { chargeNodeFailure } from './retry-classifier';
 
 export interface BatchKey {
   readonly namespace: string;
@@ -80,28 +80,15 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
           // keys answered with a retryable code stay pending and move on like the keys of a failed node
           if (failures.length > 0) throw failures[0]!.error;
         }),
+        budgetTimeout(ctx, remaining, cmd.command, node),
         ignoreElements(),
-        withDeadline(ctx, remaining, cmd.command, node),
-        (source) =>
-          new Observable<void>((subscriber) =>
-            source.subscribe({
-              error: (error: unknown) => {
-                // a retryable node failure: only its keys move to their next replica
-                node.counters.commandErrors++;
-                const kind = classifyFailure(error);
-                if (!kind.retryable) {
-                  subscriber.error(error);
-                  return;
-                }
-                if (kind.nodeError) node.errorCount++;
-                if (kind.requestTend) ctx.requestTend();
-                for (const entry of group.entries) if (pending.has(entry.index)) sequences[entry.index]!++;
-                lastError = error;
-                subscriber.complete();
-              },
-              complete: () => subscriber.complete(),
-            }),
-          ),
+        catchError((error: unknown) => {
+          if (!chargeNodeFailure(node, error, () => ctx.requestTend())) throw error;
+          // a retryable node failure: only its keys move to their next replica
+          for (const entry of group.entries) if (pending.has(entry.index)) sequences[entry.index]!++;
+          lastError = error;
+          return EMPTY;
+        }),
       );
     };
 
@@ -110,34 +97,16 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
       defer(() => {
         const attempt = budget.attempts++;
         const groups = groupByNode(ctx, cmd, policy, pending, sequences, (error) => (lastError = error));
-        return from(groups).pipe(
-          mergeMap((g) => runGroup$(g, attempt), maxConcurrentNodes > 0 ? maxConcurrentNodes : Infinity),
-          ignoreElements(),
-          (done$) =>
-            new Observable<T[]>((subscriber) =>
-              done$.subscribe({
-                error: (e: unknown) => subscriber.error(e),
-                complete: () => {
-                  if (pending.size === 0) {
-                    subscriber.next(results);
-                    subscriber.complete();
-                    return;
-                  }
-                  let sleepMs: number;
-                  try {
-                    ctx.ensureOpen();
-                    sleepMs = budget.afterFailure(lastError, false, undefined);
-                  } catch (final) {
-                    subscriber.error(final);
-                    return;
-                  }
-                  const next = (sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => round$())).subscribe(subscriber);
-                  return () => next.unsubscribe();
-                },
-              }),
-            ),
-        );
+        const concurrency = maxConcurrentNodes > 0 ? maxConcurrentNodes : Infinity;
+        return concat(from(groups).pipe(mergeMap((g) => runGroup$(g, attempt), concurrency), ignoreElements()), defer(() => afterRound$()));
       });
+    // every key answered: the results; else the next round after the pause, or the final error
+    const afterRound$ = (): Observable<T[]> => {
+      if (pending.size === 0) return of(results);
+      ctx.ensureOpen();
+      const sleepMs = budget.afterFailure(lastError, false, undefined);
+      return (sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => round$()));
+    };
 
     return round$().pipe(withCommandSpan(() => ({ command: cmd.command, namespace: cmd.keys[0]?.namespace ?? '', set: undefined, partition: undefined }), budget));
   });
@@ -170,19 +139,11 @@ function groupByNode<K extends BatchKey, T>(
 }
 
 /** Bounds one node request by what is left of the call's total budget (none when unlimited). */
-function withDeadline<T>(ctx: ExecutionContext, remainingMs: number, command: string, node: ClusterNode): OperatorFunction<T, T> {
-  return (source) => {
-    if (!Number.isFinite(remainingMs)) return source;
-    return new Observable<T>((subscriber) => {
-      const inner = source.subscribe(subscriber);
-      const timerSub = timer(Math.max(1, remainingMs), ctx.scheduler).subscribe(() => {
-        inner.unsubscribe();
-        subscriber.error(new AerospikeError('timeout', `${command} exceeded its total timeout on node ${node.name}`, { node: node.name }));
-      });
-      return () => {
-        inner.unsubscribe();
-        timerSub.unsubscribe();
-      };
-    });
-  };
+function budgetTimeout<T>(ctx: ExecutionContext, remainingMs: number, command: string, node: ClusterNode): MonoTypeOperatorFunction<T> {
+  if (!Number.isFinite(remainingMs)) return (source) => source;
+  return timeout({
+    first: Math.max(1, remainingMs),
+    scheduler: ctx.scheduler,
+    with: () => throwError(() => new AerospikeError('timeout', `${command} exceeded its total timeout on node ${node.name}`, { node: node.name })),
+  });
 }

@@ -11,10 +11,22 @@ export interface NodeInfo {
   readonly port: number;
 }
 
-export interface NodeSession {
-  readonly token: Buffer;
-  /** Scheduler time after which the tender logs in again; undefined = no expiry known. */
-  readonly expiresAtMs: number | undefined;
+/** A cached session. The token sits in a private field: util.inspect (showHidden, getters) and JSON never print it. */
+export class NodeSession {
+  readonly #token: Buffer;
+
+  constructor(
+    token: Buffer,
+    /** Scheduler time after which the tender logs in again; undefined = no expiry known. */
+    readonly expiresAtMs: number | undefined,
+  ) {
+    this.#token = token;
+  }
+
+  /** The token, for the AUTHENTICATE of the node's data connections. */
+  token(): Buffer {
+    return this.#token;
+  }
 }
 
 export class ClusterNode implements NodeInfo {

@@ -56,8 +56,17 @@ export interface ResolvedClusterOptions {
   readonly useServicesAlternate: boolean;
   readonly rackIds: readonly number[];
   readonly failIfNotConnected: boolean;
-  /** What every node connection is opened with (credentials included; never logged). */
-  readonly connect: ConnectOptions;
+}
+
+// What every node connection is opened with (credentials and TLS key material included) is kept off
+// the resolved options: util.inspect(cluster, { showHidden, getters }) would print any property.
+const connectOptionsByResolved = new WeakMap<ResolvedClusterOptions, ConnectOptions>();
+
+/** The options every node connection is opened with: the non-cluster options, credentials included. */
+export function connectOptions(options: ResolvedClusterOptions): ConnectOptions {
+  const connect = connectOptionsByResolved.get(options);
+  if (connect === undefined) throw new TypeError('options must come from resolveClusterOptions');
+  return connect;
 }
 
 /** Cluster info timeouts default to J's ClientPolicy.timeout: a tend must not wait 5 s on a hung node. */
@@ -95,7 +104,7 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
     if (!CLUSTER_KEYS.has(key)) connect[key] = (options as unknown as Record<string, unknown>)[key];
   }
   connect['connectTimeoutMs'] ??= DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS;
-  return {
+  const resolved: ResolvedClusterOptions = {
     seeds,
     clusterName: options.clusterName,
     tendIntervalMs: options.tendIntervalMs === undefined ? 1000 : positive(checkDuration(options.tendIntervalMs, 'tendIntervalMs'), 'tendIntervalMs'),
@@ -107,8 +116,9 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
     useServicesAlternate: options.useServicesAlternate === undefined ? false : checkBoolean(options.useServicesAlternate, 'useServicesAlternate'),
     rackIds,
     failIfNotConnected: options.failIfNotConnected === undefined ? true : checkBoolean(options.failIfNotConnected, 'failIfNotConnected'),
-    connect: connect as ConnectOptions,
   };
+  connectOptionsByResolved.set(resolved, connect as ConnectOptions);
+  return resolved;
 }
 
 function positive(value: number, name: string): number {

@@ -8,7 +8,7 @@ import type { NodeTransport } from '../node-transport';
 import { clusterChannels, finishSpan, startSpan, type TendSpanContext } from '../telemetry';
 import type { ClusterEvent, ClusterStats, NodeRemovalReason } from './cluster-events';
 import { ClusterNode, type NodeInfo } from './cluster-node';
-import { resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster-options';
+import { connectOptions, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster-options';
 import { defaultTransport } from './default-transport';
 import { executeKeyCommand$, type ExecutionContext, type KeyCommand } from './executor';
 import { NodePool } from './node-pool';
@@ -93,7 +93,7 @@ export class Cluster implements TendHost, ExecutionContext {
   }
 
   tendConnectOptions(nodeName: string | undefined): TendConnectOptions {
-    return { connect: this.options.connect, nodeName };
+    return { connect: connectOptions(this.options), nodeName };
   }
 
   adopt(validated: ValidatedNode): ClusterNode {
@@ -102,7 +102,7 @@ export class Cluster implements TendHost, ExecutionContext {
     const pool = new NodePool(validated.name, this.transport, this.scheduler, { minConns: minConnsPerNode, maxConns: maxConnsPerNode, maxIdleMs: maxSocketIdleMs }, () =>
       defer(() => {
         const n = node!;
-        return this.transport.connect$(n.host, n.port, dataConnectOptions(this.options.connect, n.name, n.session, n.securityEnabled));
+        return this.transport.connect$(n.host, n.port, dataConnectOptions(connectOptions(this.options), n.name, n.session, n.securityEnabled));
       }).pipe(
         tap({
           next: () => {

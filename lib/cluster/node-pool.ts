@@ -2,7 +2,7 @@
 // to maxConnsPerNode (beyond: no_more_connections, retryable, no waiting), closes idle ones past
 // maxSocketIdleMs. Only a connection whose operation completed normally comes back; no timers here.
 
-import { Observable, type SchedulerLike } from 'rxjs';
+import { Observable, type SchedulerLike, type Subscriber } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { Connection, NodeTransport } from '../node-transport';
 
@@ -79,47 +79,18 @@ export class NodePool {
         );
         return undefined;
       }
-      this.total++;
-      let settled = false;
-      const inner = this.open().subscribe({
-        next: (conn) => {
-          if (settled) return;
-          settled = true;
-          this.opened++;
-          if (this.closed) {
-            // the node left the cluster while this connection was being opened
-            this.total--;
-            this.closedCount++;
-            this.transport.close(conn);
-            subscriber.error(new AerospikeError('invalid_node', `node ${this.nodeName} is no longer in the cluster`, { node: this.nodeName }));
-            return;
-          }
-          this.inUse++;
-          this.checkedOut.add(conn);
-          subscriber.next(conn);
-          subscriber.complete();
-        },
-        error: (err: unknown) => {
-          if (settled) return;
-          settled = true;
-          this.total--;
-          this.connectFailures++;
-          subscriber.error(err);
-        },
-        complete: () => {
-          if (settled) return;
-          settled = true;
-          this.total--;
-          subscriber.error(new AerospikeError('connection_error', `connecting to node ${this.nodeName} completed without a connection`, { node: this.nodeName }));
-        },
-      });
-      return () => {
-        inner.unsubscribe();
-        if (!settled) {
-          settled = true;
-          this.total--;
+      return this.openNew(subscriber, (conn) => {
+        if (this.closed) {
+          // the node left the cluster while this connection was being opened
+          this.drop(conn);
+          subscriber.error(new AerospikeError('invalid_node', `node ${this.nodeName} is no longer in the cluster`, { node: this.nodeName }));
+          return;
         }
-      };
+        this.inUse++;
+        this.checkedOut.add(conn);
+        subscriber.next(conn);
+        subscriber.complete();
+      });
     });
   }
 
@@ -168,36 +139,11 @@ export class NodePool {
         subscriber.complete();
         return undefined;
       }
-      this.total++;
-      let settled = false;
-      const inner = this.open().subscribe({
-        next: (conn) => {
-          if (settled) return;
-          settled = true;
-          this.opened++;
-          this.idle.push({ conn, sinceMs: this.scheduler.now() });
-          if (this.closed) this.close();
-          subscriber.complete();
-        },
-        error: () => {
-          settled = true;
-          this.total--;
-          this.connectFailures++;
-          subscriber.complete();
-        },
-        complete: () => {
-          if (!settled) this.total--;
-          settled = true;
-          subscriber.complete();
-        },
+      return this.openNew({ error: () => subscriber.complete() }, (conn) => {
+        this.idle.push({ conn, sinceMs: this.scheduler.now() });
+        if (this.closed) this.close();
+        subscriber.complete();
       });
-      return () => {
-        inner.unsubscribe();
-        if (!settled) {
-          settled = true;
-          this.total--;
-        }
-      };
     });
   }
 
@@ -219,6 +165,42 @@ export class NodePool {
       opened: this.opened,
       connectFailures: this.connectFailures,
       closed: this.closedCount,
+    };
+  }
+
+  /**
+   * Opens one connection counted against maxConns: `opened` gets it; a failed or empty connect gives
+   * the slot back and goes to `failed.error`; the returned teardown gives the slot back when cut short.
+   */
+  private openNew(failed: Pick<Subscriber<unknown>, 'error'>, opened: (conn: Connection) => void): () => void {
+    this.total++;
+    let settled = false;
+    const settle = (): boolean => {
+      if (settled) return false;
+      settled = true;
+      return true;
+    };
+    const inner = this.open().subscribe({
+      next: (conn) => {
+        if (!settle()) return;
+        this.opened++;
+        opened(conn);
+      },
+      error: (err: unknown) => {
+        if (!settle()) return;
+        this.total--;
+        this.connectFailures++;
+        failed.error(err);
+      },
+      complete: () => {
+        if (!settle()) return;
+        this.total--;
+        failed.error(new AerospikeError('connection_error', `connecting to node ${this.nodeName} completed without a connection`, { node: this.nodeName }));
+      },
+    });
+    return () => {
+      inner.unsubscribe();
+      if (settle()) this.total--;
     };
   }
 

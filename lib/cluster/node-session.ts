@@ -4,7 +4,7 @@
 
 import { map, mergeMap, of, type Observable, type SchedulerLike } from 'rxjs';
 import type { Connection, ConnectOptions, LoginOptions, NodeTransport } from '../node-transport';
-import type { NodeSession } from './cluster-node';
+import { NodeSession } from './cluster-node';
 
 /** What a tend connection opens with: the connect options without credentials, plus the node label. */
 export interface TendConnectOptions {
@@ -45,6 +45,7 @@ export function loginOptions(connect: ConnectOptions): LoginOptions {
 /**
  * Cold: opens a tend connection and, when credentials are configured, logs in with login$ so the
  * session token can be cached (a transport without login$ logs in at connect time instead).
+ * `onLogin` runs once connected, as the login starts (the tender reports failures from there as login).
  */
 export function openTendConnection$(
   transport: NodeTransport,
@@ -52,6 +53,7 @@ export function openTendConnection$(
   host: string,
   port: number,
   opts: TendConnectOptions,
+  onLogin?: () => void,
 ): Observable<OpenedTendConnection> {
   const base = { ...withoutCredentials(opts.connect), ...(opts.nodeName !== undefined && { nodeName: opts.nodeName }) };
   if (!hasCredentials(opts.connect)) {
@@ -62,7 +64,10 @@ export function openTendConnection$(
     return transport.connect$(host, port, { ...base, ...loginOptions(opts.connect) }).pipe(map((conn) => ({ conn, session: undefined, securityEnabled: true })));
   }
   return transport.connect$(host, port, base).pipe(
-    mergeMap((conn) => loginOn$(transport, scheduler, conn, opts.connect).pipe(map((result) => ({ conn, ...result })))),
+    mergeMap((conn) => {
+      onLogin?.();
+      return loginOn$(transport, scheduler, conn, opts.connect).pipe(map((result) => ({ conn, ...result })));
+    }),
   );
 }
 
@@ -80,7 +85,7 @@ export function loginOn$(
     map((reply) => {
       if (reply.kind === 'security_not_enabled') return { session: undefined, securityEnabled: false };
       if (reply.kind === 'ok_no_token') return { session: undefined, securityEnabled: true };
-      return { session: { token: reply.token, expiresAtMs: sessionExpiry(scheduler.now(), reply.ttlSeconds) }, securityEnabled: true };
+      return { session: new NodeSession(reply.token, sessionExpiry(scheduler.now(), reply.ttlSeconds)), securityEnabled: true };
     }),
   );
 }
@@ -95,5 +100,5 @@ export function sessionExpiry(nowMs: number, ttlSeconds: number | undefined): nu
 export function dataConnectOptions(connect: ConnectOptions, nodeName: string, session: NodeSession | undefined, securityEnabled: boolean): ConnectOptions {
   if (!securityEnabled) return { ...withoutCredentials(connect), nodeName };
   if (session === undefined) return { ...connect, nodeName };
-  return { ...connect, nodeName, sessionToken: session.token };
+  return { ...connect, nodeName, sessionToken: session.token() };
 }

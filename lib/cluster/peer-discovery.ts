@@ -26,6 +26,8 @@ interface Listing {
 export function discoverPeers$(host: TendHost, askers: readonly ClusterNode[]): Observable<never> {
   return defer(() => {
     const listings: Listing[] = [];
+    // J: a peer no address of which validated is not dialled again in the same tend
+    const refused = new Set<string>();
     const round = (nodes: readonly ClusterNode[], depth: number): Observable<never> => {
       if (nodes.length === 0 || depth >= MAX_ROUNDS) return EMPTY;
       return forkJoin(nodes.map((node) => listPeers$(host, node))).pipe(
@@ -35,7 +37,7 @@ export function discoverPeers$(host: TendHost, askers: readonly ClusterNode[]): 
             if (reply !== undefined) fresh.push({ node: nodes[i]!, reply });
           });
           listings.push(...fresh);
-          return adoptUnknown$(host, fresh);
+          return adoptUnknown$(host, fresh, refused);
         }),
         mergeMap((adopted) => round(adopted, depth + 1)),
       );
@@ -67,23 +69,27 @@ function listPeers$(host: TendHost, node: ClusterNode): Observable<PeersReply | 
 /**
  * Validates every peer name no active node has (first listing wins), plus peers whose known node is
  * failing and is not at any address listed for it (J: the node moved; the new address replaces it).
- * Emits the nodes adopted.
+ * Peers in `refused` are skipped; those that fail here are added to it. Emits the nodes adopted.
  */
-function adoptUnknown$(host: TendHost, listings: readonly Listing[]): Observable<ClusterNode[]> {
+function adoptUnknown$(host: TendHost, listings: readonly Listing[], refused: Set<string>): Observable<ClusterNode[]> {
   const candidates = new Map<string, PeerEntry>();
   for (const { reply } of listings) {
     for (const peer of reply.peers) {
-      if (candidates.has(peer.nodeName)) continue;
+      if (candidates.has(peer.nodeName) || refused.has(peer.nodeName)) continue;
       const known = host.nodes.get(peer.nodeName);
       if (known === undefined || (known.failures > 0 && !listedAt(known, peer))) candidates.set(peer.nodeName, peer);
     }
   }
   if (candidates.size === 0) return of([]);
-  return forkJoin([...candidates.values()].map((peer) => validatePeer$(host, peer))).pipe(
+  const peers = [...candidates.values()];
+  return forkJoin(peers.map((peer) => validatePeer$(host, peer))).pipe(
     map((validated) => {
       const adopted: ClusterNode[] = [];
-      for (const v of validated) {
-        if (v === undefined) continue;
+      for (const [i, v] of validated.entries()) {
+        if (v === undefined) {
+          refused.add(peers[i]!.nodeName);
+          continue;
+        }
         const known = host.nodes.get(v.name);
         if (known !== undefined) {
           if (known.failures === 0 || listedAt(known, { addresses: [{ host: v.host, port: v.port }] })) {

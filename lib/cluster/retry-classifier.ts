@@ -71,3 +71,22 @@ export function attemptInDoubt(error: unknown, sent: boolean): boolean {
   if (error.resultCode !== undefined && isServerReply(error)) return error.resultCode === ResultCode.TIMEOUT;
   return error.inDoubt || error.code === 'timeout';
 }
+
+/** What a node request's failure is charged to: the node's counters and error rate. */
+export interface FailureTarget {
+  readonly counters: { commandErrors: number };
+  errorCount: number;
+}
+
+/**
+ * Charges a failed node request (batch group, scan stream) to its node and asks for an early tend
+ * when the failure says the map is stale. Returns whether the call may carry on without it.
+ */
+export function chargeNodeFailure(node: FailureTarget, error: unknown, requestTend: () => void): boolean {
+  node.counters.commandErrors++;
+  const kind = classifyFailure(error);
+  if (!kind.retryable) return false;
+  if (kind.nodeError) node.errorCount++;
+  if (kind.requestTend) requestTend();
+  return true;
+}

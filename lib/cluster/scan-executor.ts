@@ -3,7 +3,7 @@
 // refused partitions and failed nodes are retried on the next replica in the next pass, with a fresh
 // task id, up to maxRetries passes within the budget. Each record is emitted exactly once.
 
-import { concat, defer, EMPTY, from, mergeMap, Observable, of, take, timer } from 'rxjs';
+import { catchError, concat, defer, EMPTY, from, mergeMap, of, take, tap, timer, type Observable } from 'rxjs';
 import { AerospikeError } from '../errors';
 import { PROTO_HEADER_SIZE } from '../protocol/constants';
 import { decodeRecords, type DecodedRecord } from '../protocol/record';
@@ -13,7 +13,7 @@ import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } fro
 import { PartitionTracker, type NodeAssignment, type PartitionStatus } from './partition-tracker';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
-import { classifyFailure } from './retry-classifier';
+import { chargeNodeFailure } from './retry-classifier';
 
 export interface ScanPartitionRequest {
   readonly id: number;
@@ -97,30 +97,18 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
           if (last) completed = true;
           return from(values);
         }),
-        (source) =>
-          new Observable<T>((subscriber) =>
-            source.subscribe({
-              next: (v) => subscriber.next(v),
-              error: (error: unknown) => {
-                node.counters.commandErrors++;
-                const kind = classifyFailure(error);
-                if (!kind.retryable) {
-                  subscriber.error(error);
-                  return;
-                }
-                if (kind.nodeError) node.errorCount++;
-                if (kind.requestTend) ctx.requestTend();
-                tracker.nodeFailed(partitions);
-                lastError = error;
-                subscriber.complete();
-              },
-              complete: () => {
-                if (completed) tracker.nodeCompleted(partitions);
-                else tracker.nodeFailed(partitions);
-                subscriber.complete();
-              },
-            }),
-          ),
+        tap({
+          complete: () => {
+            if (completed) tracker.nodeCompleted(partitions);
+            else tracker.nodeFailed(partitions);
+          },
+        }),
+        catchError((error: unknown) => {
+          if (!chargeNodeFailure(node, error, () => ctx.requestTend())) throw error;
+          tracker.nodeFailed(partitions);
+          lastError = error;
+          return EMPTY;
+        }),
       );
     };
 

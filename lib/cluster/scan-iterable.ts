@@ -7,7 +7,7 @@ import type { Connection } from '../node-transport';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
 import { PartitionTracker, type NodeAssignment } from './partition-tracker';
 import type { ResolvedPolicy } from './policy';
-import { classifyFailure } from './retry-classifier';
+import { chargeNodeFailure } from './retry-classifier';
 import { nextTaskId, partitionRequests, recordsOfFrame, unavailableError, type ScanCommand } from './scan-executor';
 import { observableIterator } from './observable-iterator';
 
@@ -137,16 +137,11 @@ class NodeScan<T> implements AsyncIterator<T> {
   }
 
   private fail(error: unknown): void {
-    const node = this.assignment.node;
-    node.counters.commandErrors++;
-    const kind = classifyFailure(error);
-    if (!kind.retryable) {
+    if (!chargeNodeFailure(this.assignment.node, error, () => this.ctx.requestTend())) {
       this.finished = true;
       this.release(false);
       throw error;
     }
-    if (kind.nodeError) node.errorCount++;
-    if (kind.requestTend) this.ctx.requestTend();
     this.failures.push({ error });
     this.end(false);
   }

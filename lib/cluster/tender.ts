@@ -9,6 +9,7 @@ import { parseRackIds } from '../protocol/racks';
 import { parseReplicas } from '../protocol/replicas';
 import type { TendPhase } from './cluster-events';
 import type { ClusterNode } from './cluster-node';
+import { connectOptions } from './cluster-options';
 import { loginOn$, openTendConnection$ } from './node-session';
 import type { ReplicasSegment } from './partition-map';
 import { discoverPeers$ } from './peer-discovery';
@@ -82,7 +83,7 @@ export class Tender {
       const open = node.tendConn !== undefined && node.tendConn.isOpen;
       const conn$ = open
         ? of(node.tendConn!)
-        : openTendConnection$(this.host.transport, this.host.scheduler, node.host, node.port, this.host.tendConnectOptions(node.name)).pipe(
+        : openTendConnection$(this.host.transport, this.host.scheduler, node.host, node.port, this.host.tendConnectOptions(node.name), () => (phase = 'login')).pipe(
             map((opened) => {
               node.tendConn = opened.conn;
               node.session = opened.session;
@@ -96,7 +97,7 @@ export class Tender {
           const expired = node.session?.expiresAtMs !== undefined && this.host.scheduler.now() >= node.session.expiresAtMs;
           if (!open || !(node.loginNeeded || expired)) return of(conn);
           phase = 'login';
-          return loginOn$(this.host.transport, this.host.scheduler, conn, this.host.options.connect).pipe(
+          return loginOn$(this.host.transport, this.host.scheduler, conn, connectOptions(this.host.options)).pipe(
             map((result) => {
               node.session = result.session;
               node.securityEnabled = result.securityEnabled;
@@ -129,7 +130,10 @@ export class Tender {
     if (name !== node.name) {
       // J: another node now answers at this address; this one is gone (removed this tend)
       node.renamed = true;
+      throw new AerospikeError('invalid_node', `node ${node.name} at ${node.address} now answers as ${name}`, { node: node.name });
     }
+    // as at validation (J): a node that is not initialized has no map to trust; it is failing until it is
+    if (partitionGeneration === -1) throw notInitialized(node);
     if (node.failures > 0) {
       // recovered: everything it knew may be stale
       this.peersRefreshNeeded = true;
@@ -222,14 +226,16 @@ export class Tender {
     const conn = node.tendConn;
     if (conn === undefined) return of(undefined);
     return this.host.transport.info$(conn, ['partition-generation', 'replicas']).pipe(
-      map((reply) => ({
-        node,
-        generation: parseGeneration(reply['partition-generation'], 'partition-generation', { allowMinusOne: true }),
-        segments: parseReplicas(reply['replicas'] ?? missing('replicas')),
-      })),
+      map((reply) => {
+        const generation = parseGeneration(reply['partition-generation'], 'partition-generation', { allowMinusOne: true });
+        if (generation === -1) throw notInitialized(node);
+        return { node, generation, segments: parseReplicas(reply['replicas'] ?? missing('replicas')) };
+      }),
       catchError((err: unknown) => {
-        this.host.emit({ type: 'tend_error', phase: 'partitions', node: node.name, error: asAerospikeError(err, `replicas of ${node.name}`) });
-        if (err instanceof AerospikeError && err.code !== 'parse_error') this.refreshFailed(node, 'partitions', err);
+        const error = asAerospikeError(err, `replicas of ${node.name}`);
+        // a reply that cannot be read is only reported; any other failure is the node's, reported once by refreshFailed
+        if (error.code === 'parse_error') this.host.emit({ type: 'tend_error', phase: 'partitions', node: node.name, error });
+        else this.refreshFailed(node, 'partitions', error);
         return of(undefined);
       }),
     );
@@ -242,8 +248,13 @@ export class Tender {
     // J: a node that lost slots refetches its own map next tend
     for (const displaced of result.displaced) displaced.partitionsStale = true;
     node.partitionGeneration = generation;
-    // a map with stale regimes is fetched again until the node catches up (cluster.md §4.4)
+    // a map with stale regimes is fetched again until the node catches up (cluster.md §4.4); J logs it once per parse
     node.partitionsStale = result.staleRegimes.size > 0;
+    if (node.partitionsStale) {
+      const stale = [...result.staleRegimes].map(([namespace, count]) => `${count} partitions of ${namespace}`).join(', ');
+      const error = new AerospikeError('invalid_node', `node ${node.name} reports regimes below the map's for ${stale}: ignored until it catches up`, { node: node.name });
+      this.host.emit({ type: 'tend_error', phase: 'partitions', node: node.name, error });
+    }
     for (const namespace of result.changed) this.host.emit({ type: 'partitions_changed', namespace, node: node.name, generation });
   }
 
@@ -273,6 +284,10 @@ export class Tender {
       node.pool.trimIdle();
     }
   }
+}
+
+function notInitialized(node: ClusterNode): AerospikeError {
+  return new AerospikeError('invalid_node', `node ${node.name} at ${node.address} is not yet fully initialized (partition-generation -1)`, { node: node.name });
 }
 
 function missing(name: string): never {

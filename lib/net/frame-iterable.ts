@@ -1,10 +1,10 @@
 // stream$ as an AsyncIterable with backpressure: frames queue up to a high-water mark, then the
 // socket stops being read (TCP flow control stalls the server) until the consumer drains the queue.
-// Breaking out of the loop (or throwing in it) tears down like unsubscribing.
+// Breaking out of the loop (or throwing in it) tears down like unsubscribing. Socket-free: the
+// FakeTransport serves frames() with it too, over its own flow control.
 
 import type { Observable, Subscription } from 'rxjs';
 import type { FramesOptions } from '../node-transport';
-import { describeValue } from './connect-config';
 
 export interface FlowControl {
   pauseReading(): void;
@@ -15,7 +15,7 @@ export type BackpressureLimits = Pick<FramesOptions, 'highWaterBytes' | 'highWat
 
 function limit(name: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describeValue(value)}`);
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${value === null ? 'null' : typeof value}`);
   if (!(value >= 1) || !Number.isFinite(value)) throw new RangeError(`${name} must be a finite number of at least 1, got ${value}`);
   return value;
 }

@@ -23,6 +23,13 @@ const EXPECTED: Readonly<Record<ReplyKind, readonly number[]>> = {
   as_msg: [MessageType.AS_MSG, MessageType.AS_MSG_COMPRESSED],
 };
 
+/** EXPECTED as bit masks (bit n: type n accepted), checked per frame. */
+const ACCEPTS: Readonly<Record<ReplyKind, number>> = {
+  info: 1 << MessageType.INFO,
+  admin: 1 << MessageType.ADMIN,
+  as_msg: (1 << MessageType.AS_MSG) | (1 << MessageType.AS_MSG_COMPRESSED),
+};
+
 export interface ReadContext {
   readonly kind: ReplyKind;
   readonly deadlineMs: number;
@@ -34,10 +41,9 @@ export interface ReadContext {
   readonly pipelinable: boolean;
 }
 
-function checkType(frame: Frame, ctx: ReadContext): void {
-  const expected = EXPECTED[ctx.kind];
-  if (!expected.includes(frame.type)) {
-    throw parseError(`unexpected proto type in ${ctx.kind} reply from ${ctx.address}: expected [${expected.join(', ')}], got ${frame.type}`);
+function checkType(frame: Frame, ctx: ReadContext, accepts: number): void {
+  if (((accepts >>> frame.type) & 1) === 0) {
+    throw parseError(`unexpected proto type in ${ctx.kind} reply from ${ctx.address}: expected [${EXPECTED[ctx.kind].join(', ')}], got ${frame.type}`);
   }
 }
 
@@ -46,16 +52,31 @@ function plainFrame(frame: Frame, ctx: ReadContext): Frame {
   return frame.type === MessageType.AS_MSG_COMPRESSED ? makeFrame(inflateCompressedBody(frame.body, ctx.maxFrameBytes)) : frame;
 }
 
+/** What cancels a read whose subscriber left early (the connection). */
+export interface ReadOwner {
+  cancel(op: ReadOperation): void;
+}
+
+/**
+ * A read is also its subscription's teardown (RxJS calls unsubscribe() on it), so an operation
+ * costs no closure for that.
+ */
 abstract class BaseRead<T> implements ReadOperation {
   dropped = false;
   ended = false;
+  /** Set once the request is handed to the connection. */
+  owner: ReadOwner | undefined = undefined;
+  sink: BodySink | undefined = undefined;
   protected bytes = 0;
-  private span: { channel: Channel; context: SpanContext | undefined } | undefined;
+  protected readonly accepts: number;
+  private span: { channel: Channel; context: SpanContext | undefined } | undefined = undefined;
 
   constructor(
     protected readonly subscriber: Subscriber<T>,
     protected readonly ctx: ReadContext,
-  ) {}
+  ) {
+    this.accepts = ACCEPTS[ctx.kind];
+  }
 
   get deadlineMs(): number {
     return this.ctx.deadlineMs;
@@ -92,10 +113,12 @@ abstract class BaseRead<T> implements ReadOperation {
     this.subscriber.error(contextual);
   }
 
-  /** The subscriber left before the end. */
-  onCancel(): void {
+  /** Teardown of the subscription: a subscriber that leaves before the end cancels the read. */
+  unsubscribe(): void {
+    if (this.ended) return;
     this.ended = true;
     if (this.span !== undefined) cancelSpan(this.span.channel, this.span.context, this.bytes);
+    this.owner?.cancel(this);
   }
 }
 
@@ -117,7 +140,7 @@ export class SingleReplyRead<T> extends BaseRead<T> {
   }
 
   onFrame(frame: Frame): boolean {
-    checkType(frame, this.ctx);
+    checkType(frame, this.ctx, this.accepts);
     this.bytes = frame.body.length;
     this.value = this.decode(plainFrame(frame, this.ctx).body);
     return true;
@@ -140,8 +163,9 @@ export class CommandStreamRead extends BaseRead<Buffer> implements BodySink {
   private readonly adminFrames: Buffer[] = [];
   private frameStart = 0;
 
-  get sink(): BodySink | undefined {
-    return this.ctx.kind === 'as_msg' ? this : undefined;
+  constructor(subscriber: Subscriber<Buffer>, ctx: ReadContext) {
+    super(subscriber, ctx);
+    if (ctx.kind === 'as_msg') this.sink = this;
   }
 
   begin(type: number): boolean {
@@ -160,7 +184,7 @@ export class CommandStreamRead extends BaseRead<Buffer> implements BodySink {
   }
 
   onFrame(frame: Frame): boolean {
-    checkType(frame, this.ctx);
+    checkType(frame, this.ctx, this.accepts);
     if (this.ctx.kind === 'admin') {
       this.adminFrames.push(frame.bytes);
       this.bytes += frame.bytes.length;
@@ -192,7 +216,7 @@ export class StreamRead extends BaseRead<Buffer> {
   private terminal: Buffer | undefined;
 
   onFrame(frame: Frame): boolean {
-    checkType(frame, this.ctx);
+    checkType(frame, this.ctx, this.accepts);
     const plain = plainFrame(frame, this.ctx);
     this.bytes += plain.bytes.length;
     const last = plain.body.length > 0 && findAsMsgLast(plain.body) !== undefined;

@@ -26,8 +26,8 @@ export interface ReadOperation {
   onEnd(): void;
   /** The connection failed; the error has no node/inDoubt context yet. */
   onError(error: AerospikeError): void;
-  /** Present when the operation gathers frame bodies itself (commandStream$): see BodySink. */
-  readonly sink?: BodySink;
+  /** Set when the operation gathers frame bodies itself (commandStream$): see BodySink. */
+  readonly sink: BodySink | undefined;
 }
 
 /** Frame bodies handed over in pieces, straight from the socket's chunks. */
@@ -49,6 +49,8 @@ export class TcpConnection implements Connection {
   readonly port: number;
   readonly nodeName: string | undefined;
   readonly config: ConnectConfig;
+  /** The transport's last per-call spec for this connection, reused while the call is the same. */
+  specCache: unknown = undefined;
   private readonly decoder: FrameDecoder;
   private queue: ReadOperation[] = [];
   private failure: AerospikeError | null = null;
@@ -91,7 +93,7 @@ export class TcpConnection implements Connection {
    * or network_error when the connection is no longer usable.
    */
   begin(op: ReadOperation, request: Buffer | readonly Uint8Array[]): void {
-    this.checkUsable();
+    if (this.failure !== null) this.throwUnusable();
     if (this.queue.length > 0) {
       const pipelined = this.config.pipeline && op.pipelinable && this.queue.every((o) => o.pipelinable);
       if (!pipelined) {
@@ -168,12 +170,10 @@ export class TcpConnection implements Connection {
     for (const op of ops) op.onError(error);
   }
 
-  private checkUsable(): void {
-    if (this.failure !== null) {
-      throw new AerospikeError('network_error', `connection to ${this.config.address} is closed (${this.failure.code}): ${this.failure.message}`, {
-        node: this.config.label,
-      });
-    }
+  private throwUnusable(): never {
+    throw new AerospikeError('network_error', `connection to ${this.config.address} is closed (${this.failure!.code}): ${this.failure!.message}`, {
+      node: this.config.label,
+    });
   }
 
   private readonly onData = (chunk: Buffer): void => {
@@ -182,10 +182,13 @@ export class TcpConnection implements Connection {
       this.fail(new AerospikeError('network_error', `received ${chunk.length} bytes from ${this.config.address} while no operation was in flight`));
       return;
     }
+    const head = this.queue[0];
     const wasAwaitingBody = this.decoder.awaitingBody;
     this.progressed = false;
     try {
-      this.decoder.push(chunk, this.onFrame, this.frameSink);
+      // Only an operation that gathers bodies is offered frames in pieces (a later head without a
+      // sink would get whole frames through onFrame, which every read handles).
+      this.decoder.push(chunk, this.onFrame, head!.sink === undefined ? undefined : this.frameSink);
     } catch (err) {
       this.fail(toAerospikeError(err));
       return;
@@ -197,8 +200,9 @@ export class TcpConnection implements Connection {
       }
       return;
     }
-    // A completed frame starts the next header read; a completed header starts the body read.
-    if (this.phase === 'paused') return;
+    // A completed frame starts the next header read; a completed header starts the body read. When
+    // the head changed, begin() or finishHead() started the new head's read in this same turn.
+    if (this.phase === 'paused' || this.queue[0] !== head) return;
     if (this.progressed || (!wasAwaitingBody && this.decoder.awaitingBody)) {
       if (this.phase !== 'read') this.startRead();
       else this.readStartedAt = this.scheduler.now();
@@ -217,7 +221,10 @@ export class TcpConnection implements Connection {
 
   /** Routes frames to the head operation's sink when it wants them in pieces. */
   private readonly frameSink: FrameSink = {
-    begin: (type, bodyLength) => this.failure === null && this.queue[0]?.sink?.begin(type, bodyLength) === true,
+    begin: (type, bodyLength) => {
+      const sink = this.queue[0]?.sink;
+      return sink !== undefined && this.failure === null && sink.begin(type, bodyLength);
+    },
     piece: (bytes) => this.queue[0]!.sink!.piece(bytes),
     end: () => {
       const op = this.queue[0]!;

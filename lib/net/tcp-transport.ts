@@ -37,15 +37,28 @@ export interface TcpTransportOptions extends TransportOptions {
 }
 
 type AnyRead<T> = SingleReplyRead<T> | CommandStreamRead | StreamRead;
+type CreateRead<T> = (sub: Subscriber<T>, ctx: ReadContext) => AnyRead<T>;
 
-interface RunSpec {
-  readonly kind: ReplyKind;
-  readonly deadlineMs: number;
+/** What one call runs: made once per call, and the context its read operation keeps. */
+interface RunSpec extends ReadContext {
   readonly compress: boolean;
   readonly attempt: number;
-  readonly pipelinable: boolean;
   /** info$ / login: an rpc span with these commands; otherwise command send + recv spans. */
   readonly rpcCommands?: readonly string[];
+}
+
+// The read of each call shape, made once per subscription: no closure is made per call.
+const identity = (body: Buffer): Buffer => body;
+const commandRead: CreateRead<Buffer> = (sub, ctx) => new SingleReplyRead(sub, ctx, identity);
+const commandStreamRead: CreateRead<Buffer> = (sub, ctx) => new CommandStreamRead(sub, ctx);
+const streamRead: CreateRead<Buffer> = (sub, ctx) => new StreamRead(sub, ctx);
+const infoRead: CreateRead<InfoReply> = (sub, ctx) => new SingleReplyRead(sub, ctx, parseInfoReply);
+const loginRead: CreateRead<LoginOutcome> = (sub, ctx) => new SingleReplyRead(sub, ctx, decodeLoginOutcome, refusalOf);
+
+function runSpec(conn: TcpConnection, kind: ReplyKind, deadlineMs: number, compress: boolean, attempt: number, pipelinable: boolean, rpcCommands?: readonly string[]): RunSpec {
+  const config = conn.config;
+  const spec = { kind, deadlineMs, compress, attempt, pipelinable, maxFrameBytes: config.maxFrameBytes, address: config.address, label: config.label };
+  return rpcCommands === undefined ? spec : { ...spec, rpcCommands };
 }
 
 export class TcpTransport implements NodeTransport {
@@ -114,27 +127,24 @@ export class TcpTransport implements NodeTransport {
     }
     const names = [...commands];
     const request = encodeInfoRequest(names);
-    const spec: RunSpec = { kind: 'info', deadlineMs: tcp.config.infoTimeoutMs, compress: false, attempt: 0, pipelinable: false, rpcCommands: names };
-    return this.run$(tcp, request, spec, (sub, ctx) => new SingleReplyRead(sub, ctx, parseInfoReply));
+    return this.run$(tcp, request, runSpec(tcp, 'info', tcp.config.infoTimeoutMs, false, 0, false, names), infoRead);
   }
 
   command$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer> {
     const tcp = this.own(conn);
-    const spec = this.commandSpec(tcp, request, deadlineMs, opts, true);
-    return this.run$(tcp, request, spec, (sub, ctx) => new SingleReplyRead(sub, ctx, (body) => body));
+    return this.run$(tcp, request, this.commandSpec(tcp, request, deadlineMs, opts, true), commandRead);
   }
 
   commandStream$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer> {
     const tcp = this.own(conn);
-    const spec = this.commandSpec(tcp, request, deadlineMs, opts, false);
-    return this.run$(tcp, request, spec, (sub, ctx) => new CommandStreamRead(sub, ctx));
+    return this.run$(tcp, request, this.commandSpec(tcp, request, deadlineMs, opts, false), commandStreamRead);
   }
 
   stream$(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions): Observable<Buffer> {
     const tcp = this.own(conn);
     const spec = this.commandSpec(tcp, request, deadlineMs, opts, false);
     if (spec.kind !== 'as_msg') throw new TypeError("stream$ reads as_msg frames only: messageType must be 'as_msg' or absent");
-    return this.run$(tcp, request, spec, (sub, ctx) => new StreamRead(sub, ctx));
+    return this.run$(tcp, request, spec, streamRead);
   }
 
   /**
@@ -168,8 +178,7 @@ export class TcpTransport implements NodeTransport {
 
   /** One admin round trip whose refusal (a result code) comes back as a value, not an error. */
   private loginRoundTrip$(conn: TcpConnection, request: Buffer, timeoutMs: number): Observable<LoginOutcome> {
-    const spec: RunSpec = { kind: 'admin', deadlineMs: timeoutMs, compress: false, attempt: 0, pipelinable: false, rpcCommands: ['login'] };
-    return this.run$<LoginOutcome>(conn, request, spec, (sub, ctx) => new SingleReplyRead(sub, ctx, decodeLoginOutcome, refusalOf));
+    return this.run$<LoginOutcome>(conn, request, runSpec(conn, 'admin', timeoutMs, false, 0, false, LOGIN_COMMANDS), loginRead);
   }
 
   private own(conn: Connection): TcpConnection {
@@ -181,8 +190,15 @@ export class TcpTransport implements NodeTransport {
 
   private commandSpec(conn: TcpConnection, request: Request, deadlineMs: number, opts: CommandOptions | undefined, pipelinable: boolean): RunSpec {
     const requestType = checkRequest(request);
-    checkTimeout('deadlineMs', deadlineMs);
-    if (opts !== undefined && (opts === null || typeof opts !== 'object')) throw new TypeError(`options must be an object, got ${describeValue(opts)}`);
+    if (typeof deadlineMs !== 'number' || !(deadlineMs > 0) || deadlineMs === Infinity) checkTimeout('deadlineMs', deadlineMs);
+    if (opts === undefined) {
+      const pipelined = pipelinable && conn.config.pipeline;
+      const cached = conn.specCache as RunSpec | undefined;
+      // the same call shape again (a loop of gets): its spec is immutable, so it is reused
+      if (cached !== undefined && cached.deadlineMs === deadlineMs && cached.pipelinable === pipelined && cached.kind === 'as_msg' && !cached.compress && cached.attempt === 0) return cached;
+      return (conn.specCache = runSpec(conn, 'as_msg', deadlineMs, false, 0, pipelined));
+    }
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describeValue(opts)}`);
     const o = opts ?? {};
     if (o.useCompression !== undefined && typeof o.useCompression !== 'boolean') {
       throw new TypeError(`useCompression must be a boolean, got ${describeValue(o.useCompression)}`);
@@ -195,56 +211,54 @@ export class TcpTransport implements NodeTransport {
       throw new RangeError(`attempt must be a non-negative integer, got ${describeValue(o.attempt)}`);
     }
     const kind = o.messageType ?? 'as_msg';
-    return {
-      kind,
-      deadlineMs,
-      // info and admin requests are never compressed, nor is an already compressed frame
-      compress: o.useCompression === true && kind === 'as_msg' && requestType === MessageType.AS_MSG,
-      attempt: o.attempt ?? 0,
-      pipelinable: pipelinable && conn.config.pipeline,
-    };
+    // info and admin requests are never compressed, nor is an already compressed frame
+    const compress = o.useCompression === true && kind === 'as_msg' && requestType === MessageType.AS_MSG;
+    return runSpec(conn, kind, deadlineMs, compress, o.attempt ?? 0, pipelinable && conn.config.pipeline);
   }
 
-  private run$<T>(conn: TcpConnection, request: Request, spec: RunSpec, create: (sub: Subscriber<T>, ctx: ReadContext) => AnyRead<T>): Observable<T> {
-    const config = conn.config;
+  private run$<T>(conn: TcpConnection, request: Request, spec: RunSpec, create: CreateRead<T>): Observable<T> {
+    const wire = request instanceof Uint8Array ? toBuffer(request) : (request as readonly Uint8Array[]);
     return new Observable<T>((subscriber) => {
-      const ctx: ReadContext = {
-        kind: spec.kind,
-        deadlineMs: spec.deadlineMs,
-        maxFrameBytes: config.maxFrameBytes,
-        address: config.address,
-        label: config.label,
-        pipelinable: spec.pipelinable,
-      };
-      const op = create(subscriber as Subscriber<T>, ctx) as AnyRead<T>;
+      const op = create(subscriber, spec);
+      const traced = spec.rpcCommands !== undefined ? channels.infoRpc.hasSubscribers : channels.commandSend.hasSubscribers || channels.commandRecv.hasSubscribers;
+      if (!traced) {
+        // the untraced path: no span context is made (this is every operation's path in production)
+        try {
+          conn.begin(op, spec.compress ? maybeCompressFrame(toBuffer(wire)) : wire);
+        } catch (err) {
+          subscriber.error(err);
+          return undefined;
+        }
+        op.owner = conn;
+        return op;
+      }
+      const config = conn.config;
       const makeContext = (): SpanContext =>
         spec.rpcCommands !== undefined
           ? { nodeName: config.nodeName, address: config.address, commands: spec.rpcCommands, deadlineMs: spec.deadlineMs }
           : { nodeName: config.nodeName, address: config.address, attempt: spec.attempt, deadlineMs: spec.deadlineMs };
 
       const rpcSpan = spec.rpcCommands !== undefined ? openSpan(channels.infoRpc, makeContext) : undefined;
-      const wire = spec.compress ? maybeCompressFrame(toBuffer(request)) : request;
+      const sent = spec.compress ? maybeCompressFrame(toBuffer(wire)) : wire;
       const sendSpan = spec.rpcCommands === undefined ? openSpan(channels.commandSend, makeContext) : undefined;
       try {
-        conn.begin(op, wire instanceof Uint8Array ? toBuffer(wire) : (wire as readonly Uint8Array[]));
+        conn.begin(op, sent);
       } catch (err) {
         closeSpan(channels.commandSend, sendSpan, 0, err);
         closeSpan(channels.infoRpc, rpcSpan, 0, err);
         subscriber.error(err);
         return undefined;
       }
-      closeSpan(channels.commandSend, sendSpan, byteLength(wire));
+      closeSpan(channels.commandSend, sendSpan, byteLength(sent));
       if (rpcSpan !== undefined) op.trace(channels.infoRpc, rpcSpan);
       else op.trace(channels.commandRecv, openSpan(channels.commandRecv, makeContext));
-
-      return () => {
-        if (op.ended) return;
-        op.onCancel();
-        conn.cancel(op);
-      };
+      op.owner = conn;
+      return op;
     });
   }
 }
+
+const LOGIN_COMMANDS = ['login'] as const;
 
 /** A refused login is a value for the fallback logic, but an error on its telemetry span. */
 function refusalOf(outcome: LoginOutcome): unknown {
@@ -276,6 +290,14 @@ function byteLength(request: Request): number {
 
 /** A request must be exactly one complete version-2 frame (possibly given in parts); returns its type. */
 function checkRequest(request: Request): number {
+  if (request instanceof Uint8Array && request.length >= PROTO_HEADER_SIZE) {
+    // the common case, without allocating: one whole frame in one buffer
+    const length = ((request[2]! << 8) | request[3]!) * 0x1_0000_0000 + (((request[4]! << 24) | (request[5]! << 16) | (request[6]! << 8) | request[7]!) >>> 0);
+    const type = request[1]!;
+    if (request[0] === PROTO_VERSION && length === request.length - PROTO_HEADER_SIZE && (type === MessageType.AS_MSG || type === MessageType.ADMIN || type === MessageType.AS_MSG_COMPRESSED)) {
+      return type;
+    }
+  }
   const parts: readonly Uint8Array[] = request instanceof Uint8Array ? [request] : Array.isArray(request) ? request : [];
   if (parts.length === 0 || parts.some((p) => !(p instanceof Uint8Array))) {
     throw new TypeError(`request must be a Uint8Array or a non-empty array of Uint8Array, got ${describeValue(request)}`);

@@ -35,7 +35,33 @@ export interface FrameDecoderOptions {
 }
 
 export function makeFrame(bytes: Buffer): Frame {
-  return { type: bytes[1]!, bytes, body: bytes.subarray(PROTO_HEADER_SIZE) };
+  return new SlicedFrame(bytes, 0, bytes.length);
+}
+
+/**
+ * A frame inside a larger buffer; `bytes` and `body` are views made on first use (a command reply
+ * needs only its body, and a view costs about as much as the rest of decoding a small frame).
+ */
+class SlicedFrame implements Frame {
+  readonly type: number;
+  private whole: Buffer | undefined = undefined;
+  private inner: Buffer | undefined = undefined;
+
+  constructor(
+    private readonly source: Buffer,
+    private readonly start: number,
+    private readonly end: number,
+  ) {
+    this.type = source[start + 1]!;
+  }
+
+  get bytes(): Buffer {
+    return (this.whole ??= this.start === 0 && this.end === this.source.length ? this.source : this.source.subarray(this.start, this.end));
+  }
+
+  get body(): Buffer {
+    return (this.inner ??= this.source.subarray(this.start + PROTO_HEADER_SIZE, this.end));
+  }
 }
 
 /**
@@ -134,9 +160,9 @@ export class FrameDecoder {
         }
         const frameEnd = offset + PROTO_HEADER_SIZE + bodyLength;
         if (frameEnd <= end) {
-          const bytes = data.subarray(offset, frameEnd);
+          const frame = new SlicedFrame(data, offset, frameEnd);
           offset = frameEnd;
-          onFrame(makeFrame(bytes));
+          onFrame(frame);
           continue;
         }
         this.startPending(PROTO_HEADER_SIZE + bodyLength);
@@ -204,7 +230,7 @@ export class FrameDecoder {
     if (messageTypeNames[type] === undefined) {
       throw this.fail(`unexpected proto type: expected one of [1, 2, 3, 4], got ${type}`);
     }
-    const length = buf.readUInt16BE(offset + 2) * 0x1_0000_0000 + buf.readUInt32BE(offset + 4);
+    const length = ((buf[offset + 2]! << 8) | buf[offset + 3]!) * 0x1_0000_0000 + (((buf[offset + 4]! << 24) | (buf[offset + 5]! << 16) | (buf[offset + 6]! << 8) | buf[offset + 7]!) >>> 0);
     if (length > this.maxFrameBytes) {
       throw this.fail(`declared frame length ${length} exceeds maxFrameBytes ${this.maxFrameBytes}`);
     }

@@ -5,7 +5,7 @@
 import { asyncScheduler, concat, EMPTY, interval, NEVER, take, timer, map, mergeMap, throwError, type Observable, type SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { InfoReply, LoginReply } from '../node-transport';
-import { PARTITION_COUNT } from '../protocol/digest';
+import { computeDigest, PARTITION_COUNT, partitionId, type UserKey } from '../protocol/digest';
 import { encodePeers } from '../protocol/peers';
 import { bitmapOf, encodeReplicas } from '../protocol/replicas';
 import type { FakeCall } from './fake-node';
@@ -45,7 +45,18 @@ export interface FakeClusterOptions {
   readonly scanFrameBytes?: number;
 }
 
-export type InfoFault = AerospikeError | 'timeout' | { readonly value: string };
+/** An info fault: the request errors, never answers ('timeout'), answers without the name ('missing'), or answers `value` for it. */
+export type InfoFault = AerospikeError | 'timeout' | 'missing' | { readonly value: string };
+
+/** A login fault: login$ errors (invalid_credential, expired_session, …) or never answers ('timeout': it ends at its deadline). */
+export type LoginFault = AerospikeError | 'timeout';
+
+interface InfoFaultEntry {
+  readonly fault: InfoFault;
+  remaining: number;
+  /** Only requests that also ask this name take the fault (e.g. partition-generation asked with replicas). */
+  readonly alongWith: string | undefined;
+}
 
 interface NodeState {
   readonly id: string;
@@ -63,7 +74,7 @@ interface NodeState {
   /** Pending scan-stream interruptions, oldest first. */
   readonly streamCuts: { afterFrames: number; remaining: number; frameGapMs: number }[];
   /** info name ('*' = any) → faults to apply, oldest first. */
-  readonly infoFaults: Map<string, { fault: InfoFault; remaining: number }[]>;
+  readonly infoFaults: Map<string, InfoFaultEntry[]>;
   logins: number;
 }
 
@@ -81,6 +92,8 @@ export class FakeCluster {
   private replicationFactor: number;
   private readonly commands: FakeCommandHandler;
   private readonly unavailableByNode = new Map<string, ReadonlySet<number>>();
+  /** node id → login faults to apply, oldest first. */
+  private readonly loginFaults = new Map<string, { fault: LoginFault; remaining: number }[]>();
 
   constructor(private readonly options: FakeClusterOptions) {
     this.scheduler = options.scheduler ?? asyncScheduler;
@@ -108,6 +121,12 @@ export class FakeCluster {
   /** Options to spread into connect$: one seed (the first node), this transport and scheduler. */
   clientOptions(): { seeds: string; transport: FakeTransport; scheduler: SchedulerLike } {
     return { seeds: this.seeds(), transport: this.transport, scheduler: this.scheduler };
+  }
+
+  /** The replica node names of a key's partition, master first. */
+  replicasOf(key: { readonly namespace: string; readonly set: string; readonly key?: UserKey; readonly digest?: Uint8Array }): readonly string[] {
+    const digest = key.digest ?? computeDigest(key.set, key.key ?? '');
+    return this.replicas(key.namespace, partitionId(digest));
   }
 
   /** The replica node names of a partition, master first. */
@@ -202,12 +221,24 @@ export class FakeCluster {
     this.bumpPeers();
   }
 
-  /** The next `times` info requests of this node naming `infoName` ('*': any) get the fault. */
-  failInfo(name: string, infoName: string, fault: InfoFault, times = 1): void {
+  /**
+   * The next `times` info requests of this node naming `infoName` ('*': any) get the fault; with
+   * `alongWith`, only requests that also name it count (a tend asks partition-generation both in its
+   * refresh and with replicas: `alongWith: 'replicas'` hits the partition-map fetch only).
+   */
+  failInfo(name: string, infoName: string, fault: InfoFault, times = 1, alongWith?: string): void {
     const faults = this.state(name).infoFaults;
     const list = faults.get(infoName) ?? [];
-    list.push({ fault, remaining: times });
+    list.push({ fault, remaining: times, alongWith });
     faults.set(infoName, list);
+  }
+
+  /** The next `times` logins of this node get the fault instead of a session (no token is issued; loginCount skips them). */
+  failLogin(name: string, fault: LoginFault, times = 1): void {
+    const id = this.state(name).id;
+    const list = this.loginFaults.get(id) ?? [];
+    list.push({ fault, remaining: times });
+    this.loginFaults.set(id, list);
   }
 
   /** Data commands and scans of these partitions answer result 11 from this node (an empty list clears it). */
@@ -251,7 +282,7 @@ export class FakeCluster {
       case 'info':
         return this.info(node, call.commands ?? []);
       case 'login':
-        return this.delayed(this.login(node));
+        return this.loginAnswer(node);
       default: {
         const reply = this.commands.answer(node.id, call);
         if (reply instanceof AerospikeError) return this.delayedError(reply);
@@ -272,23 +303,33 @@ export class FakeCluster {
   private info(node: NodeState, names: readonly string[]): Observable<InfoReply> {
     const reply: Record<string, string> = Object.create(null);
     for (const name of names) {
-      const fault = this.takeFault(node, name);
+      const fault = this.takeFault(node, name, names);
       if (fault === 'timeout') return NEVER;
       if (fault instanceof AerospikeError) return this.delayedError(fault);
+      if (fault === 'missing') continue;
       reply[name] = fault !== undefined ? fault.value : this.infoValue(node, name);
     }
     return this.delayed(reply as InfoReply);
   }
 
-  private takeFault(node: NodeState, name: string): InfoFault | undefined {
+  private takeFault(node: NodeState, name: string, names: readonly string[]): InfoFault | undefined {
     for (const key of [name, '*']) {
       const list = node.infoFaults.get(key);
-      const head = list?.[0];
-      if (head === undefined) continue;
-      if (--head.remaining <= 0) list!.shift();
-      return head.fault;
+      const index = list?.findIndex((f) => f.alongWith === undefined || names.includes(f.alongWith)) ?? -1;
+      if (index < 0) continue;
+      const entry = list![index]!;
+      if (--entry.remaining <= 0) list!.splice(index, 1);
+      return entry.fault;
     }
     return undefined;
+  }
+
+  private loginAnswer(node: NodeState): Observable<LoginReply> {
+    const list = this.loginFaults.get(node.id);
+    const head = list?.[0];
+    if (head === undefined) return this.delayed(this.login(node));
+    if (--head.remaining <= 0) list!.shift();
+    return head.fault === 'timeout' ? NEVER : this.delayedError(head.fault);
   }
 
   private infoValue(node: NodeState, name: string): string {

@@ -157,6 +157,15 @@ export class FakeTransport implements NodeTransport {
     return this.node(id).closeCount;
   }
 
+  /**
+   * Handles of the node that connected and are neither closed nor dead: what a client still holds.
+   * Unlike connectCount − closeCount it ignores refused connects and handles the transport
+   * destroyed after an error, so 0 after a client's close() means it leaked nothing.
+   */
+  openConnections(id: string): number {
+    return this.node(id).handles.size;
+  }
+
   /** Streams ended by the consumer (unsubscribe or close) before their terminal frame. */
   streamCloseCount(id: string): number {
     return this.node(id).streamCloseCount;

@@ -12,6 +12,8 @@ export interface InfoContext {
   readonly compression: boolean;
   readonly clusterName?: string | undefined;
   readonly statistics: () => Readonly<Record<string, number | string>>;
+  /** Drops the records of a namespace (and set); the store is shared, so the whole cluster sees it. */
+  readonly truncate: (namespace: string, set: string | undefined) => void;
   /** Values the node's cluster answers (peers, replicas, generations, namespace/…); undefined: this table. */
   readonly clusterValue: (name: string) => string | undefined;
 }
@@ -61,7 +63,23 @@ function valueOf(name: string, ctx: InfoContext): string {
   }
   if (name.startsWith('namespace/')) return 'type=unknown';
   if (name.startsWith('user-agent-set:')) return 'ok';
+  if (name.startsWith('truncate-namespace:') || name.startsWith('truncate:')) return truncate(name, ctx);
   return UNKNOWN_INFO_VALUE;
+}
+
+/**
+ * `truncate-namespace:namespace=<ns>` and `truncate:namespace=<ns>;set=<set>`, answered as 8.1.2 does:
+ * `ok` (even for a namespace it does not have), or an error naming the missing parameter.
+ */
+function truncate(name: string, ctx: InfoContext): string {
+  const colon = name.indexOf(':');
+  const params = new Map(name.slice(colon + 1).split(';').filter((p) => p.length > 0).map((p) => p.split('=', 2) as [string, string]));
+  const namespace = params.get('namespace');
+  if (namespace === undefined || namespace.length === 0) return "ERROR:20:missing 'namespace'";
+  const set = params.get('set');
+  if (name.startsWith('truncate:') && (set === undefined || set.length === 0)) return "ERROR:4:missing 'set'";
+  ctx.truncate(namespace, name.startsWith('truncate:') ? set : undefined);
+  return 'ok';
 }
 
 /** The info reply frame for a request body (`name\n` per command). */

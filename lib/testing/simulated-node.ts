@@ -325,6 +325,7 @@ export class SimulatedNode {
       namespaces: this.namespaces,
       compression: this.options.compression ?? true,
       clusterName: this.options.clusterName,
+      truncate: (namespace, set) => this.store.truncate(namespace, set),
       statistics: () => ({
         cluster_size: 1,
         objects: this.store.count(),

@@ -177,6 +177,16 @@ export class SimulatedStore {
     }
   }
 
+  /** Deletes every record of a namespace, or of one set of it; returns how many. */
+  truncate(namespace: string, set: string | undefined): number {
+    let n = 0;
+    for (const record of [...this.records.values()]) {
+      if (record.namespace !== namespace || (set !== undefined && record.set !== set)) continue;
+      if (this.delete(namespace, record.digest)) n++;
+    }
+    return n;
+  }
+
   clear(): void {
     this.records.clear();
     this.partitions.clear();

@@ -120,6 +120,18 @@ describe('Batch executor', () => {
     expect(state).toEqual([1, 1, 1]);
   });
 
+  it('unsubscribing during the pause between rounds sends no further request', () => {
+    let requests = -1;
+    runMarbles((r) => {
+      const s = setup(r);
+      s.fake.transport.scriptCommandStream(s.owner(KEYS[0]!), new AerospikeError('network_error', 'reset'));
+      const sub = s.batch([KEYS[0]!], readPolicy({ sleepBetweenRetriesMs: 100 })).subscribe();
+      r.at(50, () => sub.unsubscribe());
+      r.at(500, () => (requests = ['A', 'B', 'C'].reduce((n, id) => n + s.fake.transport.calls(id).filter((c) => c.kind === 'commandStream').length, 0)));
+    });
+    expect(requests).toBe(1);
+  });
+
   it('an empty key list gives an empty result without a request', () => {
     runMarbles((r) => {
       const s = setup(r);

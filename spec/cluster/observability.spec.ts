@@ -2,7 +2,7 @@
 // close() (client-design.md §C3, §C6), on FakeCluster in virtual time.
 import { tracingChannel } from 'node:diagnostics_channel';
 import { Cluster } from '../../lib/cluster/cluster';
-import { resolveClusterOptions, parseSeeds } from '../../lib/cluster/cluster-options';
+import { connectOptions, resolveClusterOptions, parseSeeds } from '../../lib/cluster/cluster-options';
 import { CHANNEL_NAMES, type CommandSpanContext, type TendSpanContext } from '../../lib/telemetry';
 import { FakeCluster } from '../../lib/testing/fake-cluster';
 import { asMsgRecord } from '../../lib/testing/frame-builders';
@@ -138,6 +138,6 @@ describe('Cluster observability and life cycle', () => {
       { host: '::1', port: 3200 },
       { host: 'fe80::1', port: 3000 },
     ]);
-    expect(resolveClusterOptions({ seeds: [{ host: 'x' }], user: 'u', password: 'p' }).connect).toEqual({ user: 'u', password: 'p', connectTimeoutMs: 1000 });
+    expect(connectOptions(resolveClusterOptions({ seeds: [{ host: 'x' }], user: 'u', password: 'p' }))).toEqual({ user: 'u', password: 'p', connectTimeoutMs: 1000 });
   });
 });

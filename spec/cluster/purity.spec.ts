@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { sourceFiles, violations as scan } from '../helpers/import-scan';
 import * as path from 'node:path';
 
 const DIRS = ['cluster', 'client'].map((d) => path.resolve(__dirname, '../../lib', d));
@@ -7,32 +8,8 @@ const DIRS = ['cluster', 'client'].map((d) => path.resolve(__dirname, '../../lib
 const FORBIDDEN_MODULE = /^(node:)?(net|tls|timers|dgram|http|https)(\/.*)?$|(^|\/)net(\/|$)/;
 const FORBIDDEN_CALL = /\b(setTimeout|setInterval|setImmediate|Date\.now|performance\.now|process\.hrtime)\b/;
 
-function sourceFiles(dir: string): string[] {
-  if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) return sourceFiles(full);
-    return /\.[cm]?[jt]s$/.test(entry.name) ? [full] : [];
-  });
-}
-
-function specifiers(source: string): string[] {
-  const found: string[] = [];
-  const patterns = [/\bfrom\s*['"]([^'"]+)['"]/g, /\bimport\s*['"]([^'"]+)['"]/g, /\b(?:require|import)\s*\(\s*['"]([^'"]+)['"]\s*\)/g];
-  for (const pattern of patterns) for (const match of source.matchAll(pattern)) found.push(match[1]!);
-  return found;
-}
-
-function withoutComments(source: string): string {
-  return source.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`])\/\/.*$/gm, '$1');
-}
-
 function violations(source: string): string[] {
-  const code = withoutComments(source);
-  return [
-    ...specifiers(code).filter((s) => FORBIDDEN_MODULE.test(s)).map((s) => `imports ${s}`),
-    ...[...code.matchAll(new RegExp(FORBIDDEN_CALL, 'g'))].map((m) => `uses ${m[1]}`),
-  ];
+  return scan(source, FORBIDDEN_MODULE, FORBIDDEN_CALL);
 }
 
 describe('lib/cluster and lib/client purity', () => {

@@ -188,7 +188,7 @@ describe('Cluster tending over time', () => {
     expect(same).toBeFalse();
   });
 
-  it('a node answering with another name at its address is removed and the new name is added', () => {
+  it('a node answering with another name at its address is reported (invalid_node), removed, and the new name is added', () => {
     let events: string[] = [];
     runMarbles((run) =>
       scenario(run, { nodes: ['A', 'B'] }, (s) => {
@@ -199,8 +199,8 @@ describe('Cluster tending over time', () => {
         events = s.events;
       }, 3500),
     );
-    // A lists B2 in the same tend, so B2 is validated and adopted before B is removed
-    expect(events).toEqual(['2000:added:B2', '2000:removed:B:name_changed', '2000:partitions:test:B2']);
+    // J fails the refresh of B; A lists B2 in the same tend, so B2 is validated and adopted before B is removed
+    expect(events).toEqual(['2000:tend_error:refresh:B:invalid_node', '2000:added:B2', '2000:removed:B:name_changed', '2000:partitions:test:B2']);
   });
 
   it('a seed host that comes back with a new node id while another node is healthy: the new id joins, the old one goes', () => {

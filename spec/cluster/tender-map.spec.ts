@@ -89,7 +89,7 @@ describe('Cluster tending: partition map and addresses', () => {
         run.at(10, () => cluster().execute$(getCommand(), readPolicy()).subscribe());
         run.at(20, () => {
           const logins = f.transport.calls('A').filter((c) => c.kind === 'login');
-          seen = { logins: logins.length, user: (logins[0]?.options as { user?: string }).user, token: cluster().nodes.get('A')!.session?.token.toString() };
+          seen = { logins: logins.length, user: (logins[0]?.options as { user?: string }).user, token: cluster().nodes.get('A')!.session?.token().toString() };
         });
       }, 100, { user: 'app', password: 'pw' });
       void fake;
