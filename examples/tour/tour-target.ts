@@ -29,7 +29,8 @@ export interface TourTarget {
   readonly fault: NodeFault | { readonly skipped: string };
   /** Connections the server side saw closed, summed over the nodes (the embedded cluster only). */
   serverClosedConnections?(): number;
-  stop(): Promise<void>;
+  /** Ends what the target started; resolves with what was stopped, when anything was. */
+  stop(): Promise<string | undefined>;
 }
 
 /** A realistic heartbeat timeout: the real test cluster's is 10 × 150 ms. */
@@ -59,7 +60,10 @@ export async function embeddedTarget(namespace: string): Promise<TourTarget> {
       finish: async () => undefined,
     },
     serverClosedConnections: () => sim.nodes.reduce((n, node) => n + node.stats.connectionsClosed, 0),
-    stop: () => sim.stop(),
+    stop: async () => {
+      await sim.stop();
+      return 'embedded cluster stopped';
+    },
   };
 }
 

@@ -18,6 +18,7 @@ export async function runTour(target: TourTarget, log: Log): Promise<void> {
   const now = (): number => performance.now();
   const recorder = new SpanRecorder(now);
   let client: AerospikeClient | undefined;
+  let stopped: string | undefined;
   try {
     for (const line of target.heading) log(line);
     log();
@@ -32,10 +33,10 @@ export async function runTour(target: TourTarget, log: Log): Promise<void> {
   } finally {
     client?.close();
     recorder.stop();
-    await target.stop();
+    stopped = await target.stop();
   }
   log();
-  log(`done in ${((performance.now() - startedMs) / 1000).toFixed(1)} s: client closed${target.serverClosedConnections ? ', embedded cluster stopped' : ''}`);
+  log(`done in ${((performance.now() - startedMs) / 1000).toFixed(1)} s: client closed${stopped !== undefined ? `, ${stopped}` : ''}`);
 }
 
 async function connectStep(target: TourTarget, log: Log, now: () => number): Promise<AerospikeClient> {
