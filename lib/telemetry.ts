@@ -77,9 +77,19 @@ export const clusterChannels = {
   command: tracingChannel(CHANNEL_NAMES.command) as TracingChannel<unknown, CommandSpanContext>,
 } as const;
 
+/**
+ * Whether any event of the span has a subscriber. TracingChannel.hasSubscribers came with Node 20.13
+ * and 22.0; Bun 1.x and older Node 20 lack it (undefined), so the five event channels are asked then.
+ */
+export function hasSpanSubscribers(channel: TracingChannel<unknown, object>): boolean {
+  const own = (channel as { readonly hasSubscribers?: boolean }).hasSubscribers;
+  if (typeof own === 'boolean') return own;
+  return channel.start.hasSubscribers || channel.end.hasSubscribers || channel.asyncStart.hasSubscribers || channel.asyncEnd.hasSubscribers || channel.error.hasSubscribers;
+}
+
 /** Starts a span of any context shape when the channel has subscribers (start, then end); else undefined. */
 export function startSpan<C extends object>(channel: TracingChannel<unknown, C>, makeContext: () => C): C | undefined {
-  if (!channel.hasSubscribers) return undefined;
+  if (!hasSpanSubscribers(channel)) return undefined;
   const context = makeContext();
   channel.start.publish(context);
   channel.end.publish(context);
@@ -102,7 +112,7 @@ export function finishSpan<C extends { error?: unknown }>(channel: TracingChanne
  * is over when this returns). Returns the context to close later, or undefined (nothing to do).
  */
 export function openSpan(channel: Channel, makeContext: () => SpanContext): SpanContext | undefined {
-  if (!channel.hasSubscribers) return undefined;
+  if (!hasSpanSubscribers(channel)) return undefined;
   const context = makeContext();
   channel.start.publish(context);
   channel.end.publish(context);

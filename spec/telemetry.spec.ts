@@ -1,6 +1,6 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import { firstValueFrom, lastValueFrom, Subscription, toArray } from 'rxjs';
-import { CHANNEL_NAMES } from '../lib/telemetry';
+import { CHANNEL_NAMES, channels, hasSpanSubscribers, openSpan } from '../lib/telemetry';
 import { TcpTransport } from '../lib/net/tcp-transport';
 import type { Connection } from '../lib/node-transport';
 import { asMsgFrame, asMsgRecord, infoReplyFrame, lastRecord } from '../lib/testing/frame-builders';
@@ -90,6 +90,21 @@ describe('telemetry', () => {
     expect(recvEnd['attempt']).toBe(2);
   });
 
+  it('spans command$ and info$ where TracingChannel has no hasSubscribers (Bun 1.x, Node before 20.13)', async () => {
+    const shadowed = [channels.commandSend, channels.commandRecv, channels.infoRpc];
+    for (const channel of shadowed) Object.defineProperty(channel, 'hasSubscribers', { value: undefined, configurable: true });
+    try {
+      const conn = await connect();
+      recorder = record();
+      await firstValueFrom(transport.command$(conn, request, 500));
+      await firstValueFrom(transport.info$(conn, ['build']));
+      transport.close(conn);
+      expect(order(recorder.events).filter((e) => e.endsWith('asyncEnd'))).toEqual(['command:send asyncEnd', 'command:recv asyncEnd', 'info:rpc asyncEnd']);
+    } finally {
+      for (const channel of shadowed) delete (channel as { hasSubscribers?: unknown }).hasSubscribers;
+    }
+  });
+
   it('defaults attempt to 0', async () => {
     const conn = await connect();
     recorder = record();
@@ -158,5 +173,38 @@ describe('telemetry', () => {
     expect(recv.map(([, e]) => e)).toEqual(['start', 'end', 'asyncStart', 'asyncEnd']);
     expect(recv[3]![2]['cancelled']).toBeTrue();
     expect(conn.isOpen).toBeFalse();
+  });
+});
+
+describe('telemetry where TracingChannel has no hasSubscribers (Bun 1.x, Node before 20.13)', () => {
+  /** A real tracing channel whose hasSubscribers reads undefined, as Bun's does. */
+  function withoutHasSubscribers(name: string) {
+    const channel = tracingChannel(name);
+    Object.defineProperty(channel, 'hasSubscribers', { value: undefined, configurable: true });
+    return channel;
+  }
+
+  it('sees a subscriber to any one of the span events', () => {
+    const channel = withoutHasSubscribers('aerospike-spec:no-has-subscribers:any');
+    expect(hasSpanSubscribers(channel)).toBeFalse();
+    const asyncEnd = (): void => undefined;
+    channel.asyncEnd.subscribe(asyncEnd);
+    expect(hasSpanSubscribers(channel)).toBeTrue();
+    channel.asyncEnd.unsubscribe(asyncEnd);
+    expect(hasSpanSubscribers(channel)).toBeFalse();
+  });
+
+  it('publishes the span to the subscribers', () => {
+    const channel = withoutHasSubscribers('aerospike-spec:no-has-subscribers:publish');
+    const seen: string[] = [];
+    const handlers = { start: () => seen.push('start'), end: () => seen.push('end') };
+    channel.subscribe(handlers as never);
+    try {
+      const context = openSpan(channel as never, () => ({ nodeName: 'A1', address: '127.0.0.1:3000' }));
+      expect(context).toEqual({ nodeName: 'A1', address: '127.0.0.1:3000' });
+      expect(seen).toEqual(['start', 'end']);
+    } finally {
+      channel.unsubscribe(handlers as never);
+    }
   });
 });

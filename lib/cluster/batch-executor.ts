@@ -108,7 +108,7 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
       return (sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => round$()));
     };
 
-    return round$().pipe(withCommandSpan(() => ({ command: cmd.command, namespace: cmd.keys[0]?.namespace ?? '', set: undefined, partition: undefined }), budget));
+    return round$().pipe(withCommandSpan(() => ({ command: cmd.command, namespace: cmd.keys[0]?.namespace ?? '', set: undefined, partition: undefined }), budget, true));
   });
 }
 

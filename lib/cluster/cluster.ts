@@ -12,7 +12,7 @@ import { connectOptions, resolveClusterOptions, type ClusterOptions, type Resolv
 import { defaultTransport } from './default-transport';
 import { executeKeyCommand$, type ExecutionContext, type KeyCommand } from './executor';
 import { NodePool } from './node-pool';
-import { dataConnectOptions, type TendConnectOptions } from './node-session';
+import { dataConnectOptions, type TendConnectOptions, withTlsName } from './node-session';
 import type { ValidatedNode } from './node-validator';
 import { PartitionMap } from './partition-map';
 import type { ResolvedPolicy } from './policy';
@@ -102,7 +102,7 @@ export class Cluster implements TendHost, ExecutionContext {
     const pool = new NodePool(validated.name, this.transport, this.scheduler, { minConns: minConnsPerNode, maxConns: maxConnsPerNode, maxIdleMs: maxSocketIdleMs }, () =>
       defer(() => {
         const n = node!;
-        return this.transport.connect$(n.host, n.port, dataConnectOptions(connectOptions(this.options), n.name, n.session, n.securityEnabled));
+        return this.transport.connect$(n.host, n.port, dataConnectOptions(withTlsName(connectOptions(this.options), n.tlsName), n.name, n.session, n.securityEnabled));
       }).pipe(
         tap({
           next: () => {

@@ -12,7 +12,11 @@ export interface SpanProgress {
   readonly lastNode: ClusterNode | undefined;
 }
 
-export function withCommandSpan<T>(describe: () => Omit<CommandSpanContext, 'attempts' | 'node'>, progress: SpanProgress): MonoTypeOperatorFunction<T> {
+/**
+ * `singleValue`: the call emits one value and is done (key commands, batches): the span ends `ok` at
+ * that value, so a consumer that unsubscribes right after it (`firstValueFrom`) is not seen as cancelling.
+ */
+export function withCommandSpan<T>(describe: () => Omit<CommandSpanContext, 'attempts' | 'node'>, progress: SpanProgress, singleValue = false): MonoTypeOperatorFunction<T> {
   return (source) =>
     new Observable<T>((subscriber) => {
       const span = startSpan(clusterChannels.command, (): CommandSpanContext => ({ ...describe(), attempts: 0, node: undefined }));
@@ -28,7 +32,10 @@ export function withCommandSpan<T>(describe: () => Omit<CommandSpanContext, 'att
         finishSpan(clusterChannels.command, span, error);
       };
       const inner = source.subscribe({
-        next: (value) => subscriber.next(value),
+        next: (value) => {
+          if (singleValue) end('ok');
+          subscriber.next(value);
+        },
         error: (error: unknown) => {
           end(error instanceof AerospikeError ? error.code : 'error', error);
           subscriber.error(error);

@@ -171,7 +171,7 @@ export function executeKeyCommand$<T>(ctx: ExecutionContext, cmd: KeyCommand<T>,
           return sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0);
         },
       }),
-      withCommandSpan(() => ({ command: cmd.command, namespace: cmd.namespace, set: cmd.set, partition: cmd.partition }), budget),
+      withCommandSpan(() => ({ command: cmd.command, namespace: cmd.namespace, set: cmd.set, partition: cmd.partition }), budget, true),
     );
   });
 }

@@ -22,6 +22,12 @@ export interface OpenedTendConnection {
 
 const CREDENTIAL_KEYS = ['user', 'password', 'authMode', 'sessionToken'] as const;
 
+/** The connect options with a node's TLS name as the certificate name (SNI), when the cluster uses TLS. */
+export function withTlsName(connect: ConnectOptions, tlsName: string | undefined): ConnectOptions {
+  if (connect.tls === undefined || tlsName === undefined || tlsName.length === 0) return connect;
+  return { ...connect, tls: { ...connect.tls, servername: tlsName } };
+}
+
 /** True when the options ask for a login (user + password/token, or PKI). */
 export function hasCredentials(connect: ConnectOptions): boolean {
   return connect.user !== undefined || connect.authMode === 'pki';

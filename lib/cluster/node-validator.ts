@@ -8,7 +8,7 @@ import type { Connection, NodeTransport } from '../node-transport';
 import { parseFeatures } from '../protocol/features';
 import { parseGeneration } from '../protocol/generation';
 import type { NodeSession } from './cluster-node';
-import { openTendConnection$, type TendConnectOptions } from './node-session';
+import { openTendConnection$, withTlsName, type TendConnectOptions } from './node-session';
 
 export interface ValidatedNode {
   readonly name: string;
@@ -41,7 +41,7 @@ export function validateNode$(
   clusterName: string | undefined,
 ): Observable<ValidatedNode> {
   const address = target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
-  return openTendConnection$(transport, scheduler, target.host, target.port, connect).pipe(
+  return openTendConnection$(transport, scheduler, target.host, target.port, { ...connect, connect: withTlsName(connect.connect, target.tlsName) }).pipe(
     mergeMap((opened) =>
       transport.info$(opened.conn, validationInfoNames(clusterName)).pipe(
         map((reply): ValidatedNode => {

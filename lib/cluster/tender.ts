@@ -10,7 +10,7 @@ import { parseReplicas } from '../protocol/replicas';
 import type { TendPhase } from './cluster-events';
 import type { ClusterNode } from './cluster-node';
 import { connectOptions } from './cluster-options';
-import { loginOn$, openTendConnection$ } from './node-session';
+import { loginOn$, openTendConnection$, withTlsName, type TendConnectOptions } from './node-session';
 import type { ReplicasSegment } from './partition-map';
 import { discoverPeers$ } from './peer-discovery';
 import { asAerospikeError, seed$, type SeedFailure } from './seeder';
@@ -74,6 +74,11 @@ export class Tender {
     return forkJoin(nodes.map((node) => this.refresh$(node)));
   }
 
+  private tendOptions(node: ClusterNode): TendConnectOptions {
+    const options = this.host.tendConnectOptions(node.name);
+    return { ...options, connect: withTlsName(options.connect, node.tlsName) };
+  }
+
   private refreshInfoNames(): string[] {
     const names = ['node', 'peers-generation', 'partition-generation'];
     if (this.host.options.rackIds.length > 0) names.push('rebalance-generation');
@@ -86,7 +91,7 @@ export class Tender {
       const open = node.tendConn !== undefined && node.tendConn.isOpen;
       const conn$ = open
         ? of(node.tendConn!)
-        : openTendConnection$(this.host.transport, this.host.scheduler, node.host, node.port, this.host.tendConnectOptions(node.name), () => (phase = 'login')).pipe(
+        : openTendConnection$(this.host.transport, this.host.scheduler, node.host, node.port, this.tendOptions(node), () => (phase = 'login')).pipe(
             map((opened) => {
               node.tendConn = opened.conn;
               node.session = opened.session;

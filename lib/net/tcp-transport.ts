@@ -23,7 +23,7 @@ import { MessageType, PROTO_HEADER_SIZE, PROTO_VERSION } from '../protocol/const
 import { encodeInfoRequest, parseInfoReply } from '../protocol/info';
 import { decodeLoginReply } from '../protocol/login';
 import { decodeProtoHeader } from '../protocol/proto-header';
-import { cancelSpan, channels, closeSpan, openSpan, type SpanContext } from '../telemetry';
+import { cancelSpan, channels, closeSpan, hasSpanSubscribers, openSpan, type SpanContext } from '../telemetry';
 import { checkLoginOptions, checkTimeout, connectCredentials, describeValue, resolveConnectConfig } from './connect-config';
 import { connectLogin$, singleLogin$, type LoginOutcome } from './login-flow';
 import { backpressuredFrames } from './frame-iterable';
@@ -220,7 +220,7 @@ export class TcpTransport implements NodeTransport {
     const wire = request instanceof Uint8Array ? toBuffer(request) : (request as readonly Uint8Array[]);
     return new Observable<T>((subscriber) => {
       const op = create(subscriber, spec);
-      const traced = spec.rpcCommands !== undefined ? channels.infoRpc.hasSubscribers : channels.commandSend.hasSubscribers || channels.commandRecv.hasSubscribers;
+      const traced = spec.rpcCommands !== undefined ? hasSpanSubscribers(channels.infoRpc) : hasSpanSubscribers(channels.commandSend) || hasSpanSubscribers(channels.commandRecv);
       if (!traced) {
         // the untraced path: no span context is made (this is every operation's path in production)
         try {

@@ -1,5 +1,6 @@
 // The single-record methods of AerospikeClient (client-design.md §C2) on a FakeCluster in virtual time:
 // values round trip, null rules, result codes by name, routing, retries, cancellation, call-time checks.
+import { inspect } from 'node:util';
 import { concat, NEVER, toArray } from 'rxjs';
 import { AerospikeError } from '../../lib/errors';
 import { Double } from '../../lib/protocol/double';
@@ -177,5 +178,27 @@ describe('AerospikeClient single-record methods', () => {
         expect(() => c.truncate$('test', 'a;b')).toThrow(new TypeError('namespace and set must not contain ; : = or control characters'));
       });
     });
+  });
+});
+
+describe('AerospikeClient secrets', () => {
+  it('keeps passwords and session tokens out of util.inspect(client), stats() and errors', () => {
+    const texts: string[] = [];
+    let logins = 0;
+    runMarbles((r) => {
+      const s = clientOn(r, { sessionTtlSeconds: 3600 }, { user: 'app', password: 'pa55-w0rd-secret' });
+      s.fake.transport.scriptCommand('A', new AerospikeError('network_error', 'reset'));
+      r.at(10, () => {
+        const c = s.client();
+        c.get$(key).subscribe({ error: (e: unknown) => texts.push(inspect(e, { showHidden: true, depth: 10 })) });
+        texts.push(inspect(c, { showHidden: true, getters: true, depth: 12 }), JSON.stringify(c.stats()));
+        logins = ['A', 'B', 'C'].reduce((n, id) => n + s.fake.loginCount(id), 0);
+      });
+    });
+    const all = texts.join('\n');
+    // the nodes did issue tokens (token-A-1, …), and the client holds them
+    expect(logins).toBe(3);
+    expect(all).not.toContain('pa55-w0rd-secret');
+    expect(all).not.toMatch(/token-[ABC]-\d/);
   });
 });

@@ -1,6 +1,7 @@
 // nodes$, events$, stats(), the aerospike:tend and aerospike:command channels, option validation and
 // close() (client-design.md §C3, §C6), on FakeCluster in virtual time.
 import { tracingChannel } from 'node:diagnostics_channel';
+import { take } from 'rxjs';
 import { Cluster } from '../../lib/cluster/cluster';
 import { connectOptions, resolveClusterOptions, parseSeeds } from '../../lib/cluster/cluster-options';
 import { CHANNEL_NAMES, type CommandSpanContext, type TendSpanContext } from '../../lib/telemetry';
@@ -85,6 +86,25 @@ describe('Cluster observability and life cycle', () => {
       { nodes: 2, changes: [] },
     ]);
     expect(commands).toEqual([{ command: 'get', namespace: 'test', set: 'users', partition: jasmine.any(Number) as never, attempts: 2, node: 'B', result: 'ok' }]);
+  });
+
+  it('ends the command span ok when the caller takes the value and unsubscribes at once (firstValueFrom)', () => {
+    const results: (string | undefined)[] = [];
+    const handlers = { start() {}, end() {}, asyncStart() {}, error() {}, asyncEnd: (ctx: CommandSpanContext) => results.push(ctx.result) };
+    tracingChannel(CHANNEL_NAMES.command).subscribe(handlers as never);
+    try {
+      runMarbles(({ at }) => {
+        const fake = new FakeCluster({ nodes: ['A'], replicationFactor: 1 });
+        fake.transport.setDefaultReply('command', asMsgRecord({}));
+        Cluster.connect$(fake.clientOptions()).subscribe((cluster) => {
+          at(1, () => cluster.execute$(getCommand(), readPolicy()).pipe(take(1)).subscribe());
+          at(2, () => cluster.close());
+        });
+      });
+    } finally {
+      tracingChannel(CHANNEL_NAMES.command).unsubscribe(handlers as never);
+    }
+    expect(results).toEqual(['ok']);
   });
 
   it('close() closes every connection it opened and stops tending', () => {
