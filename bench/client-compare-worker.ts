@@ -2,7 +2,7 @@
 // Observable pipeline, `mergeMap` for concurrency) and prints one JSON line of results. Its own process,
 // so process.cpuUsage() is this client's CPU alone.
 
-import { firstValueFrom, lastValueFrom, mergeMap, range, type Observable } from 'rxjs';
+import { catchError, defer, EMPTY, firstValueFrom, lastValueFrom, merge, repeat, tap, type Observable } from 'rxjs';
 import { AerospikeClient } from '../lib/index';
 
 interface Job {
@@ -20,32 +20,29 @@ async function main(): Promise<void> {
   const value = 'x'.repeat(100);
   const key = (i: number) => ({ namespace: 'test', set: job.set, key: i % job.keys });
   const one = (i: number): Observable<unknown> => (job.op === 'get' ? client.get$(key(i)) : client.put$(key(i), { n: i, s: value }));
-  // warm-up: connections opened, code paths compiled
-  await lastValueFrom(range(0, Math.min(2000, job.ops)).pipe(mergeMap(one, job.concurrency)));
   const latencies = new Float64Array(job.ops);
   let failed = 0;
+  // `concurrency` loops, each running one call at a time until `count` calls were started
+  const load = (count: number, record: boolean): Promise<unknown> => {
+    let next = 0;
+    const loop$ = defer(() => {
+      const i = next++;
+      const start = process.hrtime.bigint();
+      return one(i).pipe(
+        tap({
+          complete: () => void (record && (latencies[i] = Number(process.hrtime.bigint() - start) / 1e6)),
+          error: () => void (record && failed++),
+        }),
+        catchError(() => EMPTY),
+      );
+    }).pipe(repeat({ count: Math.ceil(count / job.concurrency) }));
+    return lastValueFrom(merge(...Array.from({ length: job.concurrency }, () => loop$)), { defaultValue: undefined });
+  };
+  // warm-up: connections opened, code paths compiled
+  await load(Math.min(2000, job.ops), false);
   const cpu0 = process.cpuUsage();
   const t0 = process.hrtime.bigint();
-  await lastValueFrom(
-    range(0, job.ops).pipe(
-      mergeMap((i) => {
-        const start = process.hrtime.bigint();
-        return new Promise<void>((resolve) =>
-          one(i).subscribe({
-            error: () => {
-              failed++;
-              resolve();
-            },
-            complete: () => {
-              latencies[i] = Number(process.hrtime.bigint() - start) / 1e6;
-              resolve();
-            },
-          }),
-        );
-      }, job.concurrency),
-    ),
-    { defaultValue: undefined },
-  );
+  await load(job.ops, true);
   const wallMs = Number(process.hrtime.bigint() - t0) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   client.close();
