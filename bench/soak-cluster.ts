@@ -11,6 +11,7 @@ import { Socket } from 'node:net';
 import { firstValueFrom, lastValueFrom, take } from 'rxjs';
 import { AerospikeClient, AerospikeError, op, type ClusterEvent } from '../lib/index';
 import { SimulatedCluster } from '../lib/testing/simulated-cluster';
+import { gc, settledMemory } from './heap-snapshot';
 
 const OPS = Number(process.env['SOAK_OPS'] ?? 200_000);
 const LANES = Number(process.env['SOAK_LANES'] ?? 32);
@@ -53,27 +54,11 @@ function socketsBySide(): { client: number; server: number } {
   return { client, server };
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
 async function snapshot(label: string): Promise<Snapshot> {
-  // let closing sockets reach libuv's close phase, then collect twice (weak callbacks run between)
-  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
-  gc?.();
-  await new Promise<void>((r) => setImmediate(r));
-  gc?.();
-  const m = process.memoryUsage();
-  const handles: Record<string, number> = {};
-  for (const type of process.getActiveResourcesInfo()) handles[type] = (handles[type] ?? 0) + 1;
-  const h = Object.entries(handles)
-    .sort()
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
+  const m = await settledMemory();
   const bySide = socketsBySide();
-  console.log(
-    `${label.padEnd(34)} heapUsed ${(m.heapUsed / 2 ** 20).toFixed(1)} MiB, external ${(m.external / 2 ** 20).toFixed(1)} MiB, rss ${(m.rss / 2 ** 20).toFixed(1)} MiB; ` +
-      `sockets client ${bySide.client} / server ${bySide.server}; handles {${h}}`,
-  );
-  return { label, heapUsedMiB: m.heapUsed / 2 ** 20, handles, clientSockets: bySide.client, serverSockets: bySide.server };
+  console.log(`${label.padEnd(34)} ${m.memoryText}; sockets client ${bySide.client} / server ${bySide.server}; handles ${m.handlesText}`);
+  return { label, heapUsedMiB: m.heapUsedMiB, handles: m.handles, clientSockets: bySide.client, serverSockets: bySide.server };
 }
 
 const key = (k: number): { namespace: string; set: string; key: number } => ({ namespace: 'test', set: SET, key: k % RECORDS });

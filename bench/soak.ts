@@ -13,6 +13,7 @@ import type { Connection } from '../lib/node-transport';
 import { encodeGet, encodePut } from '../lib/protocol/requests';
 import { encodePartitionScan } from '../lib/protocol/scan-request';
 import { SimulatedNode } from '../lib/testing/simulated-node';
+import { gc, settledMemory } from './heap-snapshot';
 
 const COMMANDS = Number(process.env['SOAK_COMMANDS'] ?? 100_000);
 const CONNECTIONS = Number(process.env['SOAK_CONNECTIONS'] ?? 64);
@@ -30,24 +31,10 @@ interface Snapshot {
   readonly handles: Record<string, number>;
 }
 
-const gc = (globalThis as { gc?: () => void }).gc;
-
 async function snapshot(label: string): Promise<Snapshot> {
-  // let closing sockets reach libuv's close phase, then collect twice (weak callbacks run between)
-  for (let i = 0; i < 3; i++) await new Promise<void>((r) => setImmediate(r));
-  gc?.();
-  await new Promise<void>((r) => setImmediate(r));
-  gc?.();
-  const m = process.memoryUsage();
-  const handles: Record<string, number> = {};
-  for (const type of process.getActiveResourcesInfo()) handles[type] = (handles[type] ?? 0) + 1;
-  const s = { label, heapUsedMiB: m.heapUsed / 2 ** 20, externalMiB: m.external / 2 ** 20, rssMiB: m.rss / 2 ** 20, handles };
-  const h = Object.entries(handles)
-    .sort()
-    .map(([k, v]) => `${k} ${v}`)
-    .join(', ');
-  console.log(`${label.padEnd(26)} heapUsed ${s.heapUsedMiB.toFixed(1)} MiB, external ${s.externalMiB.toFixed(1)} MiB, rss ${s.rssMiB.toFixed(1)} MiB; handles {${h}}`);
-  return s;
+  const m = await settledMemory();
+  console.log(`${label.padEnd(26)} ${m.memoryText}; handles ${m.handlesText}`);
+  return { label, heapUsedMiB: m.heapUsedMiB, externalMiB: m.externalMiB, rssMiB: m.rssMiB, handles: m.handles };
 }
 
 async function main(): Promise<void> {
