@@ -65,10 +65,8 @@ export class NodePool {
         subscriber.error(new AerospikeError('invalid_node', `node ${this.nodeName} is no longer in the cluster`, { node: this.nodeName }));
         return undefined;
       }
-      const reused = this.takeIdle();
+      const reused = this.tryCheckout();
       if (reused !== undefined) {
-        this.inUse++;
-        this.checkedOut.add(reused);
         subscriber.next(reused);
         subscriber.complete();
         return undefined;
@@ -92,6 +90,19 @@ export class NodePool {
         subscriber.complete();
       });
     });
+  }
+
+  /**
+   * checkout$'s synchronous case without an Observable: the most recently used idle connection, checked
+   * out, or undefined (pool closed, or nothing idle) where checkout$ would open one or fail.
+   */
+  tryCheckout(): Connection | undefined {
+    if (this.closed) return undefined;
+    const reused = this.takeIdle();
+    if (reused === undefined) return undefined;
+    this.inUse++;
+    this.checkedOut.add(reused);
+    return reused;
   }
 
   /** A connection whose operation completed normally: kept for reuse when it is still open. */
