@@ -4,7 +4,7 @@
 
 import { Observable, Subscriber, type SchedulerAction, type Subscription } from 'rxjs';
 import { AerospikeError } from '../errors';
-import type { Connection } from '../node-transport';
+import type { CommandOptions, Connection } from '../node-transport';
 import { clusterChannels, finishSpan, hasSpanSubscribers, type CommandSpanContext } from '../telemetry';
 import type { ClusterNode } from './cluster-node';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext, type KeyCommand } from './executor';
@@ -66,6 +66,15 @@ function totalTimeoutWork<T>(this: SchedulerAction<KeyCommandRun<T>>, run?: KeyC
 
 function retryWork<T>(this: SchedulerAction<KeyCommandRun<T>>, run?: KeyCommandRun<T>): void {
   run!.retryNow();
+}
+
+/** command$ options per (compression, attempt): the same few objects for every call instead of one per attempt. */
+const COMMAND_OPTIONS: readonly CommandOptions[][] = [[], []];
+
+function commandOptions(useCompression: boolean, attempt: number): CommandOptions {
+  const row = COMMAND_OPTIONS[useCompression ? 1 : 0]!;
+  if (attempt >= 16) return { useCompression, attempt };
+  return (row[attempt] ??= { useCompression, attempt });
 }
 
 const enum Phase {
@@ -186,7 +195,7 @@ class KeyCommandRun<T> {
     this.command = command;
     try {
       const deadline = readDeadlineMs(this.policy, this.remainingMs);
-      this.ctx.transport.command$(conn, this.cmd.request, deadline, { useCompression: this.policy.useCompression, attempt: this.attemptNo }).subscribe(command);
+      this.ctx.transport.command$(conn, this.cmd.request, deadline, commandOptions(this.policy.useCompression, this.attemptNo)).subscribe(command);
     } catch (error) {
       this.onAttemptError(command, error);
     }
