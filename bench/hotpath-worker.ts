@@ -13,7 +13,7 @@ import { encodeGet, encodePut } from '../lib/protocol/requests';
 
 interface Job {
   readonly hosts: string;
-  readonly mode: 'client' | 'transport';
+  readonly mode: 'client' | 'transport' | 'pooled';
   readonly op: 'get' | 'put';
   readonly concurrency: number;
   readonly ops: number;
@@ -61,7 +61,10 @@ async function clientLoad(job: Job): Promise<{ one: (i: number) => Observable<un
   return { one, close: () => client.close() };
 }
 
-/** A per-node stack of idle connections, opened on demand: the least pooling 64 loops need. */
+/**
+ * A per-node stack of idle connections: the least pooling 64 loops need. `pooled` takes them from a live
+ * Cluster's node pools and sends with its transport (the client's connections and tender, no client layers).
+ */
 async function transportLoad(job: Job): Promise<{ one: (i: number) => Observable<unknown>; close: () => void }> {
   const cluster = await firstValueFrom(Cluster.connect$({ seeds: job.hosts }));
   const map = cluster.currentMap();
@@ -75,20 +78,22 @@ async function transportLoad(job: Job): Promise<{ one: (i: number) => Observable
     const request = job.op === 'get' ? encodeGet(key, { timeoutMs: 1000 }) : encodePut(key, { n: i, s: VALUE }, { timeoutMs: 1000 });
     return { entry, request };
   });
-  cluster.close();
+  const pooled = job.mode === 'pooled';
+  if (!pooled) cluster.close();
   // enough connections per node for every loop to find one idle, opened before the clock starts
   for (const entry of hosts.values()) {
     for (let c = 0; c < job.concurrency; c++) {
-      const conn = await firstValueFrom(transport.connect$(entry.host, entry.port));
+      const conn = pooled ? await firstValueFrom(cluster.activeNodes().find((n) => n.host === entry.host && n.port === entry.port)!.pool.checkout$()) : await firstValueFrom(transport.connect$(entry.host, entry.port));
       entry.idle.push(conn);
       entry.all.push(conn);
     }
   }
+  const sender = pooled ? cluster.transport : transport;
   const one = (i: number): Observable<unknown> => {
     const { entry, request } = target[i % job.keys]!;
     const conn = entry.idle.pop()!;
     return new Observable((subscriber) =>
-      transport.command$(conn, request, 500).subscribe({
+      sender.command$(conn, request, 500).subscribe({
         next: (body) => {
           entry.idle.push(conn);
           subscriber.next(body);
@@ -98,7 +103,7 @@ async function transportLoad(job: Job): Promise<{ one: (i: number) => Observable
       }),
     );
   };
-  return { one, close: () => hosts.forEach((e) => e.all.forEach((c) => transport.close(c))) };
+  return { one, close: () => (pooled ? cluster.close() : hosts.forEach((e) => e.all.forEach((c) => transport.close(c)))) };
 }
 
 async function main(): Promise<void> {

@@ -4,7 +4,8 @@
 // µs/op (process.cpuUsage of that process alone), ops/s and latency, and the ratios.
 //
 //   [--hosts h:p,…] [--ops 20000] [--rounds 3] [--concurrency 1,64] [--op get,put]
-//   [--modes client,transport,official] [--prof dir] [--ts-node]
+//   [--modes client,transport,official (also: pooled)] [--prof dir] [--ts-node]
+// `pooled` is the bare transport on connections checked out of a live Cluster's pools (its tender running).
 // Without --hosts (or AEROSPIKE_HOSTS) a 3-node SimulatedCluster runs in a child process. The workers run
 // tsc-compiled JavaScript (compiled once into a temp folder) unless --ts-node; --prof adds --cpu-prof.
 
@@ -28,7 +29,7 @@ interface Result {
   readonly p99: number;
 }
 
-type Mode = 'client' | 'transport' | 'official';
+type Mode = 'client' | 'transport' | 'pooled' | 'official';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
