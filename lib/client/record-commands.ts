@@ -29,7 +29,7 @@ export interface WriteResult {
 
 /** The part of a key a returned record carries: what the caller gave, with the digest. */
 export function recordKey(key: ResolvedKey): Key {
-  return { namespace: key.namespace, set: key.set, ...(key.key !== undefined && { key: key.key }), digest: key.digest };
+  return key.key !== undefined ? { namespace: key.namespace, set: key.set, key: key.key, digest: key.digest } : { namespace: key.namespace, set: key.set, digest: key.digest };
 }
 
 function command<T>(name: string, key: ResolvedKey, write: boolean, request: Buffer, parse: (body: Buffer) => T): KeyCommand<T> {
@@ -40,28 +40,41 @@ function failed(record: DecodedRecord, what: string): AerospikeError {
   return AerospikeError.fromResultCode(record.resultCode, what);
 }
 
-function requestOptions(policy: ResolvedPolicy): { timeoutMs: number; useCompression: boolean } {
-  return { timeoutMs: serverTimeoutMs(policy), useCompression: policy.useCompression };
+// Resolved policies are immutable and, without per-call overrides, the client's own objects: the
+// encoder options derived from one are made once and reused by every call that runs with it.
+const requestOptionsOf = new WeakMap<ResolvedPolicy, { readonly timeoutMs: number; readonly useCompression: boolean }>();
+const writeOptionsOf = new WeakMap<ResolvedWritePolicy, WriteOptions>();
+
+function requestOptions(policy: ResolvedPolicy): { readonly timeoutMs: number; readonly useCompression: boolean } {
+  let options = requestOptionsOf.get(policy);
+  if (options === undefined) requestOptionsOf.set(policy, (options = { timeoutMs: serverTimeoutMs(policy), useCompression: policy.useCompression }));
+  return options;
 }
 
 function writeOptions(policy: ResolvedWritePolicy): WriteOptions {
-  return {
-    ...requestOptions(policy),
-    sendKey: policy.sendKey,
-    ttlSeconds: policy.ttlSeconds,
-    exists: policy.exists,
-    durableDelete: policy.durableDelete,
-    ...(policy.generation !== undefined && { generation: policy.generation }),
-  };
+  let options = writeOptionsOf.get(policy);
+  if (options === undefined) {
+    options = {
+      ...requestOptions(policy),
+      sendKey: policy.sendKey,
+      ttlSeconds: policy.ttlSeconds,
+      exists: policy.exists,
+      durableDelete: policy.durableDelete,
+      ...(policy.generation !== undefined && { generation: policy.generation }),
+    };
+    writeOptionsOf.set(policy, options);
+  }
+  return options;
 }
 
 export function getCommand(key: ResolvedKey, policy: ResolvedPolicy, bins: readonly string[] | undefined, nowMs: () => number): KeyCommand<AerospikeRecord | null> {
-  const request = encodeGet(key, { ...requestOptions(policy), ...(bins !== undefined && { bins }) });
+  const request = encodeGet(key, bins === undefined ? requestOptions(policy) : { ...requestOptions(policy), bins });
   return command('get', key, false, request, (body) => {
     const record = decodeRecord(body);
     if (record.resultCode === ResultCode.KEY_NOT_FOUND) return null;
     if (record.resultCode !== ResultCode.OK) throw failed(record, 'get');
-    return { key: recordKey(key), ...recordValues(record, nowMs()) };
+    const values = recordValues(record, nowMs());
+    return { key: recordKey(key), bins: values.bins, generation: values.generation, ttlSeconds: values.ttlSeconds };
   });
 }
 

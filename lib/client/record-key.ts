@@ -40,7 +40,8 @@ export function resolveKey(key: unknown, name = 'key'): ResolvedKey {
   } else {
     throw new TypeError(`${name} needs a user key (key) or a digest`);
   }
-  return { namespace: k.namespace, set: k.set, ...(k.key !== undefined && { key: k.key }), digest, partition: partitionId(digest) };
+  const partition = partitionId(digest);
+  return k.key !== undefined ? { namespace: k.namespace, set: k.set, key: k.key, digest, partition } : { namespace: k.namespace, set: k.set, digest, partition };
 }
 
 /** The codec's error, its message prefixed with the argument's name. */

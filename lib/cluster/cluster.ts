@@ -10,7 +10,8 @@ import type { ClusterEvent, ClusterStats, NodeRemovalReason } from './cluster-ev
 import { ClusterNode, type NodeInfo } from './cluster-node';
 import { connectOptions, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster-options';
 import { defaultTransport } from './default-transport';
-import { executeKeyCommand$, type ExecutionContext, type KeyCommand } from './executor';
+import type { ExecutionContext, KeyCommand } from './executor';
+import { executeKeyCommand$ } from './key-command-executor';
 import { NodePool } from './node-pool';
 import { dataConnectOptions, type TendConnectOptions, withTlsName } from './node-session';
 import type { ValidatedNode } from './node-validator';

@@ -1,15 +1,13 @@
-// The attempt loop of a single-key command (client-design.md §C5, cluster.md §7): route → pool →
-// command$ with the read deadline → parse, retried by RxJS `retry` on the injected scheduler within
-// the total budget. Owns the in-doubt rule for writes and the command span; never touches a socket.
+// What every command executor shares (client-design.md §C5, cluster.md §7): the execution context,
+// the single-key command shape, read deadlines, and the attempt budget that owns the retry and in-doubt
+// rules. The attempt loops live in key-command-executor, batch-executor and scan-executor; no sockets here.
 
-import { defer, map, of, retry, throwError, timeout, timer, type Observable, type SchedulerLike } from 'rxjs';
+import type { SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { NodeTransport, Request } from '../node-transport';
 import type { ClusterNode } from './cluster-node';
-import { withCommandSpan } from './command-span';
 import type { PartitionMap } from './partition-map';
 import type { ResolvedPolicy } from './policy';
-import { withPooledConnection$ } from './pooled-connection';
 import { attemptInDoubt, classifyFailure } from './retry-classifier';
 import type { Router } from './router';
 
@@ -110,68 +108,4 @@ export class AttemptBudget {
     if (this.remainingMs() - sleepMs <= 0) throw this.finalError(error);
     return sleepMs;
   }
-}
-
-/** Runs a single-key command with retries; cold, and cancellable at any point. */
-export function executeKeyCommand$<T>(ctx: ExecutionContext, cmd: KeyCommand<T>, policy: ResolvedPolicy): Observable<T> {
-  return defer(() => {
-    ctx.ensureOpen();
-    const map0 = ctx.currentMap();
-    const replicas = map0.namespace(cmd.namespace)?.replicaCount ?? 1;
-    const budget = new AttemptBudget(ctx.scheduler, policy, cmd.write, Math.max(1, replicas));
-    let sent = false;
-    let node: ClusterNode | undefined;
-    const attempt$ = defer((): Observable<T> => {
-      sent = false;
-      node = undefined;
-      const attempt = budget.attempts++;
-      const partitions = ctx.currentMap();
-      const previous = budget.lastNode;
-      node = cmd.write
-        ? ctx.router.write(partitions, cmd.namespace, cmd.partition, policy.replica, budget.sequence)
-        : ctx.router.read(partitions, cmd.namespace, cmd.partition, policy.replica, budget.sequence, previous);
-      if (node === undefined) return throwError(() => noNodeError(partitions, cmd.namespace, cmd.partition));
-      budget.lastNode = node;
-      const target = node;
-      if (target.errorCount > ctx.maxErrorRate) {
-        return throwError(() => new AerospikeError('max_error_rate', `node ${target.name} had ${target.errorCount} errors this window (maxErrorRate ${ctx.maxErrorRate})`, { node: target.name }));
-      }
-      const remaining = budget.remainingMs();
-      const deadline = readDeadlineMs(policy, remaining);
-      target.counters.commands++;
-      const reply$ = withPooledConnection$(
-        target.pool,
-        (conn) =>
-          defer(() => {
-            sent = true;
-            return ctx.transport.command$(conn, cmd.request, deadline, { useCompression: policy.useCompression, attempt });
-          }),
-        'value',
-      ).pipe(map((body) => cmd.parse(body)));
-      if (!Number.isFinite(remaining)) return reply$;
-      return reply$.pipe(
-        timeout({
-          first: Math.max(1, remaining),
-          scheduler: ctx.scheduler,
-          with: () =>
-            throwError(
-              () => new AerospikeError('timeout', `${cmd.command} exceeded its total timeout of ${policy.totalTimeoutMs} ms (attempt ${attempt + 1})`, { node: target.name, inDoubt: sent }),
-            ),
-        }),
-      );
-    });
-    return attempt$.pipe(
-      retry({
-        delay: (error: unknown) => {
-          // close() ends every call: no attempt after it
-          ctx.ensureOpen();
-          if (node !== undefined && error instanceof AerospikeError && error.code !== 'max_error_rate') node.counters.commandErrors++;
-          if (classifyFailure(error).requestTend) ctx.requestTend();
-          const sleepMs = budget.afterFailure(error, sent, node);
-          return sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0);
-        },
-      }),
-      withCommandSpan(() => ({ command: cmd.command, namespace: cmd.namespace, set: cmd.set, partition: cmd.partition }), budget, true),
-    );
-  });
 }

@@ -24,13 +24,11 @@ export interface PoolStats {
   readonly closed: number;
 }
 
-interface IdleEntry {
-  readonly conn: Connection;
-  readonly sinceMs: number;
-}
 
 export class NodePool {
-  private readonly idle: IdleEntry[] = [];
+  // idle connections and when each came back, oldest first, as two parallel arrays: a release allocates nothing
+  private readonly idle: Connection[] = [];
+  private readonly idleSinceMs: number[] = [];
   /** Checked-out connections: closing the pool closes them too (their operations end with network_error). */
   private readonly checkedOut = new Set<Connection>();
   /** Connections the pool answers for: idle, checked out, or being opened. */
@@ -65,10 +63,8 @@ export class NodePool {
         subscriber.error(new AerospikeError('invalid_node', `node ${this.nodeName} is no longer in the cluster`, { node: this.nodeName }));
         return undefined;
       }
-      const reused = this.takeIdle();
+      const reused = this.tryCheckout();
       if (reused !== undefined) {
-        this.inUse++;
-        this.checkedOut.add(reused);
         subscriber.next(reused);
         subscriber.complete();
         return undefined;
@@ -94,6 +90,19 @@ export class NodePool {
     });
   }
 
+  /**
+   * checkout$'s synchronous case without an Observable: the most recently used idle connection, checked
+   * out, or undefined (pool closed, or nothing idle) where checkout$ would open one or fail.
+   */
+  tryCheckout(): Connection | undefined {
+    if (this.closed) return undefined;
+    const reused = this.takeIdle();
+    if (reused === undefined) return undefined;
+    this.inUse++;
+    this.checkedOut.add(reused);
+    return reused;
+  }
+
   /** A connection whose operation completed normally: kept for reuse when it is still open. */
   release(conn: Connection): void {
     if (!this.checkedOut.delete(conn)) return;
@@ -102,7 +111,8 @@ export class NodePool {
       this.drop(conn);
       return;
     }
-    this.idle.push({ conn, sinceMs: this.scheduler.now() });
+    this.idle.push(conn);
+    this.idleSinceMs.push(this.scheduler.now());
   }
 
   /** A connection that errored or was cut short: never reused (the transport has destroyed it already). */
@@ -119,9 +129,10 @@ export class NodePool {
     // idle is oldest-first: the front holds the longest-idle connections
     while (this.idle.length > 0 && this.total > this.limits.minConns) {
       const oldest = this.idle[0]!;
-      if (now - oldest.sinceMs <= this.limits.maxIdleMs && oldest.conn.isOpen) break;
+      if (now - this.idleSinceMs[0]! <= this.limits.maxIdleMs && oldest.isOpen) break;
       this.idle.shift();
-      this.drop(oldest.conn);
+      this.idleSinceMs.shift();
+      this.drop(oldest);
       trimmed++;
     }
     return trimmed;
@@ -140,7 +151,8 @@ export class NodePool {
         return undefined;
       }
       return this.openNew({ error: () => subscriber.complete() }, (conn) => {
-        this.idle.push({ conn, sinceMs: this.scheduler.now() });
+        this.idle.push(conn);
+        this.idleSinceMs.push(this.scheduler.now());
         if (this.closed) this.close();
         subscriber.complete();
       });
@@ -153,7 +165,8 @@ export class NodePool {
    */
   close(abortInUse = false): void {
     this.closed = true;
-    for (const entry of this.idle.splice(0)) this.drop(entry.conn);
+    this.idleSinceMs.length = 0;
+    for (const conn of this.idle.splice(0)) this.drop(conn);
     if (abortInUse) for (const conn of this.checkedOut) this.transport.close(conn);
   }
 
@@ -207,9 +220,10 @@ export class NodePool {
   private takeIdle(): Connection | undefined {
     const now = this.scheduler.now();
     while (this.idle.length > 0) {
-      const entry = this.idle.pop()!;
-      if (entry.conn.isOpen && now - entry.sinceMs <= this.limits.maxIdleMs) return entry.conn;
-      this.drop(entry.conn);
+      const conn = this.idle.pop()!;
+      const sinceMs = this.idleSinceMs.pop()!;
+      if (conn.isOpen && now - sinceMs <= this.limits.maxIdleMs) return conn;
+      this.drop(conn);
     }
     return undefined;
   }

@@ -62,6 +62,21 @@ export function u64Field(type: number, value: bigint): FieldSpec {
 }
 
 /** Bin name as op bytes, checked against the one-byte length on the wire. */
+// UTF-8 bytes of the names every request repeats (namespace, set, bin names), encoded once: only ever
+// copied into frames, never written. Bounded: past MAX_NAMES distinct names the cache starts over.
+const NAME_BYTES = new Map<string, Buffer>();
+const MAX_NAMES = 4096;
+
+export function nameBytes(name: string): Buffer {
+  let bytes = NAME_BYTES.get(name);
+  if (bytes === undefined) {
+    bytes = Buffer.from(name, 'utf8');
+    if (NAME_BYTES.size >= MAX_NAMES) NAME_BYTES.clear();
+    NAME_BYTES.set(name, bytes);
+  }
+  return bytes;
+}
+
 export function binName(name: string): Buffer {
   const bytes = Buffer.from(name, 'utf8');
   if (bytes.length > 255) throw new RangeError(`bin name must be at most 255 bytes, got ${bytes.length}`);

@@ -2,7 +2,7 @@
 // and the partition a digest maps to. Pure; the namespace is not part of the digest.
 
 import { ParticleType } from './constants';
-import { ripemd160 } from './ripemd160';
+import { ripemd160Of } from './ripemd160';
 
 /** A user key: string (UTF-8), integer (64-bit signed) or blob. */
 export type UserKey = string | number | bigint | Uint8Array;
@@ -34,8 +34,37 @@ export function encodeUserKey(key: UserKey): { readonly particleType: number; re
 
 /** The 20-byte digest that identifies a record of `set` with user key `key`. */
 export function computeDigest(set: string, key: UserKey): Buffer {
+  // set, type byte and key are laid out in one reused buffer (digests run one at a time): the common
+  // keys cost no allocation but the digest itself
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a set that might not fit goes the allocating way
+  if (3 * set.length + 9 > SCRATCH_SPACE) return slowDigest(set, key);
+  const setBytes = SCRATCH.write(set, 0, 'utf8');
+  if (typeof key === 'number' && Number.isSafeInteger(key)) {
+    SCRATCH[setBytes] = ParticleType.INTEGER;
+    // a safe integer's two's-complement halves: Math.floor keeps the sign in the high word
+    SCRATCH.writeInt32BE(Math.floor(key / 0x1_0000_0000), setBytes + 1);
+    SCRATCH.writeUInt32BE(key >>> 0, setBytes + 5);
+    return ripemd160Of(SCRATCH, setBytes + 9);
+  }
+  if (typeof key === 'string' && setBytes + 1 + 3 * key.length <= SCRATCH_SPACE) {
+    SCRATCH[setBytes] = ParticleType.STRING;
+    const keyBytes = SCRATCH.write(key, setBytes + 1, 'utf8');
+    return ripemd160Of(SCRATCH, setBytes + 1 + keyBytes);
+  }
+  return slowDigest(set, key);
+}
+
+const SCRATCH_SPACE = 1024;
+const SCRATCH = Buffer.alloc(SCRATCH_SPACE);
+
+function slowDigest(set: string, key: UserKey): Buffer {
   const { particleType, bytes } = encodeUserKey(key);
-  return ripemd160(Buffer.from(set, 'utf8'), Uint8Array.of(particleType), bytes);
+  const setBytes = Buffer.from(set, 'utf8');
+  const data = Buffer.allocUnsafe(setBytes.length + 1 + bytes.length);
+  setBytes.copy(data, 0);
+  data[setBytes.length] = particleType;
+  bytes.copy(data, setBytes.length + 1);
+  return ripemd160Of(data, data.length);
 }
 
 /** The partition (0..4095) of a digest: its first 4 bytes as a little-endian u32, masked. */

@@ -4,7 +4,7 @@
 
 import { FieldType, Info1, Info2, Info3, OpType, ParticleType } from './constants';
 import { computeDigest, DIGEST_SIZE, encodeUserKey, type UserKey } from './digest';
-import { binName, encodeAsMsg, field, stringField, type FieldSpec, type OpSpec } from './as-msg-encoder';
+import { binName, encodeAsMsg, field, nameBytes, type FieldSpec, type OpSpec } from './as-msg-encoder';
 import { encodeBinValue, type ValueInput } from './value';
 
 /** Where a record lives: namespace, set ('' = no set) and either the user key or its digest. */
@@ -97,8 +97,8 @@ export function keyDigest(key: RecordKey): Uint8Array {
 export function keyFields(key: RecordKey): FieldSpec[] {
   if (typeof key.namespace !== 'string' || key.namespace.length === 0) throw new TypeError('namespace must be a non-empty string');
   if (typeof key.set !== 'string') throw new TypeError('set must be a string (\'\' for none)');
-  const fields = [stringField(FieldType.NAMESPACE, key.namespace)];
-  if (key.set.length > 0) fields.push(stringField(FieldType.SET, key.set));
+  const fields = [field(FieldType.NAMESPACE, nameBytes(key.namespace))];
+  if (key.set.length > 0) fields.push(field(FieldType.SET, nameBytes(key.set)));
   fields.push(field(FieldType.DIGEST_RIPE, keyDigest(key)));
   return fields;
 }
@@ -188,13 +188,34 @@ export function writeHeader(options: WriteOptions & { readonly createOnly?: bool
 }
 
 /** PUT: one WRITE op per bin; a `null` value deletes that bin (a record left with no bin is deleted). */
+/** `bins.name` (or `bins["odd name"]`) for error messages, made once per bin name. */
+const BIN_PATHS = new Map<string, string>();
+
+function binPath(name: string): string {
+  let path = BIN_PATHS.get(name);
+  if (path === undefined) {
+    path = `bins${/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`;
+    if (BIN_PATHS.size >= 4096) BIN_PATHS.clear();
+    BIN_PATHS.set(name, path);
+  }
+  return path;
+}
+
+/** binName's checks over the cached bytes. */
+function binNameBytes(name: string): Buffer {
+  const bytes = nameBytes(name);
+  if (bytes.length > 255) throw new RangeError(`bin name must be at most 255 bytes, got ${bytes.length}`);
+  return bytes;
+}
+
 export function encodePut(key: RecordKey, bins: Bins, options: PutOptions = {}): Buffer {
   const entries = binEntries(bins);
   if (entries.length === 0) throw new TypeError('a put needs at least one bin');
   const ops: OpSpec[] = entries.map(([name, value]) => {
     if (typeof name !== 'string') throw new TypeError(`bin names must be strings, got ${typeof name}`);
-    const particle = encodeBinValue(value, `bins${/^[A-Za-z_$][\w$]*$/.test(name) ? `.${name}` : `[${JSON.stringify(name)}]`}`);
-    return { op: OpType.WRITE, particleType: particle.particleType, name: binName(name), value: particle.bytes };
+    const particle = encodeBinValue(value, binPath(name));
+    const nameBytes = binNameBytes(name);
+    return { op: OpType.WRITE, particleType: particle.particleType, name: nameBytes, value: particle.bytes };
   });
   const header = writeHeader(options);
   return encodeAsMsg(

@@ -57,7 +57,9 @@ function f(round: number, x: number, y: number, z: number): number {
   }
 }
 
-function compress(h: Int32Array, x: Int32Array): void {
+/** One 64-byte block of `data` at `at` into `h`; `x` is scratch for its 16 little-endian words. */
+function compress(h: Int32Array, x: Int32Array, data: Uint8Array, at: number): void {
+  for (let i = 0; i < 16; i++, at += 4) x[i] = data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24);
   let al = h[0]!, bl = h[1]!, cl = h[2]!, dl = h[3]!, el = h[4]!;
   let ar = al, br = bl, cr = cl, dr = dl, er = el;
   for (let j = 0; j < 80; j++) {
@@ -83,29 +85,44 @@ function compress(h: Int32Array, x: Int32Array): void {
   h[0] = t;
 }
 
+// Scratch state reused by every digest (single-threaded, never held across calls): a key digest
+// allocates only its 20-byte result.
+const H = new Int32Array(5);
+const X = new Int32Array(16);
+const TAIL = new Uint8Array(128);
+
+/** RIPEMD-160 of `data[0, length)` (20 bytes). */
+export function ripemd160Of(data: Uint8Array, length: number): Buffer {
+  H[0] = 0x67452301;
+  H[1] = 0xefcdab89 | 0;
+  H[2] = 0x98badcfe | 0;
+  H[3] = 0x10325476;
+  H[4] = 0xc3d2e1f0 | 0;
+  const whole = length & ~63;
+  for (let at = 0; at < whole; at += 64) compress(H, X, data, at);
+  // MD4-style padding of the tail: 0x80, zeros to 56 mod 64, then the bit length as u64 little-endian.
+  const rest = length - whole;
+  const tailLength = rest + 9 > 64 ? 128 : 64;
+  TAIL.fill(0, 0, tailLength);
+  TAIL.set(data.subarray(whole, length), 0);
+  TAIL[rest] = 0x80;
+  const bits = length * 8;
+  const low = bits >>> 0;
+  const high = Math.floor(bits / 0x1_0000_0000);
+  for (let i = 0; i < 4; i++) {
+    TAIL[tailLength - 8 + i] = (low >>> (8 * i)) & 0xff;
+    TAIL[tailLength - 4 + i] = (high >>> (8 * i)) & 0xff;
+  }
+  compress(H, X, TAIL, 0);
+  if (tailLength === 128) compress(H, X, TAIL, 64);
+  const out = Buffer.allocUnsafe(20);
+  for (let i = 0; i < 5; i++) out.writeInt32LE(H[i]!, i * 4);
+  return out;
+}
+
 /** RIPEMD-160 of the concatenation of `parts` (20 bytes). */
 export function ripemd160(...parts: readonly Uint8Array[]): Buffer {
-  let total = 0;
-  for (const part of parts) total += part.length;
-  // MD4-style padding: 0x80, zeros to 56 mod 64, then the bit length as u64 little-endian.
-  const padded = Buffer.alloc((((total + 8) >> 6) + 1) << 6);
-  let offset = 0;
-  for (const part of parts) {
-    padded.set(part, offset);
-    offset += part.length;
-  }
-  padded[total] = 0x80;
-  const bits = total * 8;
-  padded.writeUInt32LE(bits >>> 0, padded.length - 8);
-  padded.writeUInt32LE(Math.floor(bits / 0x1_0000_0000), padded.length - 4);
-
-  const h = Int32Array.of(0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0);
-  const x = new Int32Array(16);
-  for (let block = 0; block < padded.length; block += 64) {
-    for (let i = 0; i < 16; i++) x[i] = padded.readInt32LE(block + i * 4);
-    compress(h, x);
-  }
-  const out = Buffer.allocUnsafe(20);
-  for (let i = 0; i < 5; i++) out.writeInt32LE(h[i]!, i * 4);
-  return out;
+  if (parts.length === 1) return ripemd160Of(parts[0]!, parts[0]!.length);
+  const data = Buffer.concat(parts);
+  return ripemd160Of(data, data.length);
 }

@@ -72,6 +72,19 @@ describe('computeDigest', () => {
     expect(encodeUserKey(-7).bytes.toString('hex')).toBe('fffffffffffffff9');
   });
 
+  it('hashes integer and string keys as RIPEMD-160 over set ‖ particle type ‖ key bytes, whatever their sign, size or script', () => {
+    const sets = ['', 's', 'é-set', 'x'.repeat(63), '集'.repeat(400)];
+    const keys = [0, -0, 1, -1, -7, 2 ** 31, -(2 ** 31) - 1, 2 ** 32, -(2 ** 32), Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER, '', 'key1', 'ünï😀', 'k'.repeat(300), '集'.repeat(400)];
+    for (const set of sets) {
+      for (const key of keys) {
+        const { particleType, bytes } = encodeUserKey(key);
+        expect(computeDigest(set, key).toString('hex'))
+          .withContext(`set ${set.length} chars, key ${JSON.stringify(key).slice(0, 20)}`)
+          .toBe(ripemd160(Buffer.from(set, 'utf8'), Uint8Array.of(particleType), bytes).toString('hex'));
+      }
+    }
+  });
+
   it('hashes a blob key with particle type 4', () => {
     const blob = Uint8Array.of(1, 2, 3);
     expect(computeDigest('s', blob)).toEqual(ripemd160(Buffer.from('s'), Uint8Array.of(4), blob));

@@ -1,0 +1,335 @@
+// The attempt loop of a single-key command (client-design.md §C5) as one Observable with its state in
+// one object per call: route → pooled connection → command$ → parse, retried within the total budget.
+// Same contract as defer/retry/timeout/withCommandSpan composed, minus their per-call subscribers and closures.
+
+import { Observable, Subscriber, type SchedulerAction, type Subscription } from 'rxjs';
+import { AerospikeError } from '../errors';
+import type { CommandOptions, Connection } from '../node-transport';
+import { clusterChannels, finishSpan, hasSpanSubscribers, type CommandSpanContext } from '../telemetry';
+import type { ClusterNode } from './cluster-node';
+import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext, type KeyCommand } from './executor';
+import type { ResolvedPolicy } from './policy';
+import { classifyFailure } from './retry-classifier';
+
+/** Runs a single-key command with retries; cold, and cancellable at any point. */
+export function executeKeyCommand$<T>(ctx: ExecutionContext, cmd: KeyCommand<T>, policy: ResolvedPolicy): Observable<T> {
+  return new Observable<T>((subscriber) => {
+    // close() ends every call: none starts after it (thrown here, it reaches the subscriber as the error)
+    ctx.ensureOpen();
+    return new KeyCommandRun(ctx, cmd, policy, subscriber).start();
+  });
+}
+
+/**
+ * One attempt's subscriber to command$ (or to the pool's checkout$ when no idle connection was at hand).
+ * Unsubscribing it is the attempt's teardown; once the attempt is over it delivers nothing more.
+ */
+class AttemptSubscriber<T> extends Subscriber<Buffer> {
+  constructor(private readonly run: KeyCommandRun<T>) {
+    super();
+  }
+
+  protected override _next(body: Buffer): void {
+    this.run.onReply(this, body);
+  }
+
+  protected override _error(error: unknown): void {
+    this.run.onAttemptError(this, error);
+  }
+
+  protected override _complete(): void {
+    this.run.onAttemptComplete(this);
+  }
+}
+
+class CheckoutSubscriber<T> extends Subscriber<Connection> {
+  constructor(private readonly run: KeyCommandRun<T>) {
+    super();
+  }
+
+  protected override _next(conn: Connection): void {
+    this.run.onCheckedOut(this, conn);
+  }
+
+  protected override _error(error: unknown): void {
+    this.run.onAttemptError(this, error);
+  }
+
+  protected override _complete(): void {
+    // the connection came with next; checkout$ completes right after it
+  }
+}
+
+function totalTimeoutWork<T>(this: SchedulerAction<KeyCommandRun<T>>, run?: KeyCommandRun<T>): void {
+  run!.onTotalTimeout();
+}
+
+function retryWork<T>(this: SchedulerAction<KeyCommandRun<T>>, run?: KeyCommandRun<T>): void {
+  run!.retryNow();
+}
+
+/** command$ options per (compression, attempt): the same few objects for every call instead of one per attempt. */
+const COMMAND_OPTIONS: readonly CommandOptions[][] = [[], []];
+
+function commandOptions(useCompression: boolean, attempt: number): CommandOptions {
+  const row = COMMAND_OPTIONS[useCompression ? 1 : 0]!;
+  if (attempt >= 16) return { useCompression, attempt };
+  return (row[attempt] ??= { useCompression, attempt });
+}
+
+const enum Phase {
+  Running,
+  Sleeping,
+  Done,
+}
+
+/**
+ * The state of one call. Order of effects matches the operator chain it replaces (marble specs hold it
+ * to virtual time): an attempt checks out and subscribes command$ before its total-timeout timer is
+ * scheduled; a failed attempt is torn down (connection discarded) before the retry decision; a value
+ * releases the connection, cancels the timer and ends the span before it is emitted.
+ */
+class KeyCommandRun<T> {
+  private readonly budget: AttemptBudget;
+  private readonly span: CommandSpanContext | undefined;
+  private spanEnded = false;
+  private phase = Phase.Running;
+  /** The request of the current attempt left the client. */
+  private sent = false;
+  private node: ClusterNode | undefined;
+  private attemptNo = 0;
+  private remainingMs = 0;
+  private conn: Connection | undefined;
+  private connReturned = false;
+  /** The current attempt's reply was parsed and emitted. */
+  private replied = false;
+  private checkout: CheckoutSubscriber<T> | undefined;
+  private command: AttemptSubscriber<T> | undefined;
+  private timer: Subscription | undefined;
+  private sleep: Subscription | undefined;
+  /** Set while attempts run synchronously in start()/retryNow(): a failure then loops instead of recursing. */
+  private looping = false;
+  private again = false;
+
+  constructor(
+    private readonly ctx: ExecutionContext,
+    private readonly cmd: KeyCommand<T>,
+    private readonly policy: ResolvedPolicy,
+    private readonly subscriber: Subscriber<T>,
+  ) {
+    const replicas = ctx.currentMap().namespace(cmd.namespace)?.replicaCount ?? 1;
+    this.budget = new AttemptBudget(ctx.scheduler, policy, cmd.write, Math.max(1, replicas));
+    if (hasSpanSubscribers(clusterChannels.command)) {
+      const span: CommandSpanContext = { command: cmd.command, namespace: cmd.namespace, set: cmd.set, partition: cmd.partition, attempts: 0, node: undefined };
+      clusterChannels.command.start.publish(span);
+      clusterChannels.command.end.publish(span);
+      this.span = span;
+    }
+  }
+
+  /** Runs the first attempt; returns the call's teardown. */
+  start(): () => void {
+    this.loop();
+    return () => this.cancel();
+  }
+
+  retryNow(): void {
+    this.sleep = undefined;
+    if (this.phase !== Phase.Sleeping) return;
+    this.phase = Phase.Running;
+    this.loop();
+  }
+
+  private loop(): void {
+    this.looping = true;
+    do {
+      this.again = false;
+      this.attempt();
+    } while (this.again && this.phase === Phase.Running);
+    this.looping = false;
+  }
+
+  private attempt(): void {
+    const { ctx, cmd, policy, budget } = this;
+    this.sent = false;
+    this.node = undefined;
+    this.conn = undefined;
+    this.connReturned = false;
+    this.replied = false;
+    this.attemptNo = budget.attempts++;
+    const partitions = ctx.currentMap();
+    const node = cmd.write
+      ? ctx.router.write(partitions, cmd.namespace, cmd.partition, policy.replica, budget.sequence)
+      : ctx.router.read(partitions, cmd.namespace, cmd.partition, policy.replica, budget.sequence, budget.lastNode);
+    this.node = node;
+    if (node === undefined) {
+      this.failed(noNodeError(partitions, cmd.namespace, cmd.partition));
+      return;
+    }
+    budget.lastNode = node;
+    if (node.errorCount > ctx.maxErrorRate) {
+      this.failed(new AerospikeError('max_error_rate', `node ${node.name} had ${node.errorCount} errors this window (maxErrorRate ${ctx.maxErrorRate})`, { node: node.name }));
+      return;
+    }
+    this.remainingMs = budget.remainingMs();
+    node.counters.commands++;
+    const conn = node.pool.tryCheckout();
+    if (conn !== undefined) {
+      this.onCheckedOut(undefined, conn);
+    } else {
+      const checkout = new CheckoutSubscriber(this);
+      this.checkout = checkout;
+      node.pool.checkout$().subscribe(checkout);
+    }
+    // the attempt may have ended synchronously (a refused checkout, an immediate reply)
+    if (this.phase === Phase.Running && !this.replied && (this.checkout !== undefined || this.command !== undefined) && Number.isFinite(this.remainingMs)) {
+      this.timer = ctx.scheduler.schedule(totalTimeoutWork, Math.max(1, this.remainingMs), this);
+    }
+  }
+
+  onCheckedOut(from: CheckoutSubscriber<T> | undefined, conn: Connection): void {
+    if (from !== this.checkout) return;
+    this.conn = conn;
+    this.sent = true;
+    const command = new AttemptSubscriber(this);
+    this.command = command;
+    try {
+      const deadline = readDeadlineMs(this.policy, this.remainingMs);
+      this.ctx.transport.command$(conn, this.cmd.request, deadline, commandOptions(this.policy.useCompression, this.attemptNo)).subscribe(command);
+    } catch (error) {
+      this.onAttemptError(command, error);
+    }
+  }
+
+  onReply(from: AttemptSubscriber<T>, body: Buffer): void {
+    if (from !== this.command) return;
+    this.giveBack(true);
+    let value: T;
+    try {
+      value = this.cmd.parse(body);
+    } catch (error) {
+      this.failed(error);
+      return;
+    }
+    this.replied = true;
+    this.cancelTimer();
+    this.endSpan('ok');
+    this.subscriber.next(value);
+  }
+
+  onAttemptComplete(from: AttemptSubscriber<T>): void {
+    if (from !== this.command) return;
+    this.giveBack(true);
+    this.endAttempt();
+    this.phase = Phase.Done;
+    this.endSpan('ok');
+    this.subscriber.complete();
+  }
+
+  onAttemptError(from: Subscriber<unknown>, error: unknown): void {
+    if (from !== this.command && from !== this.checkout) return;
+    this.giveBack(false);
+    this.failed(error);
+  }
+
+  onTotalTimeout(): void {
+    this.timer = undefined;
+    if (this.phase !== Phase.Running) return;
+    const node = this.node!;
+    const sent = this.sent;
+    // the attempt is cut short first (socket destroyed, connection discarded), then fails
+    this.teardownAttempt();
+    this.failed(
+      new AerospikeError('timeout', `${this.cmd.command} exceeded its total timeout of ${this.policy.totalTimeoutMs} ms (attempt ${this.attemptNo + 1})`, {
+        node: node.name,
+        inDoubt: sent,
+      }),
+    );
+  }
+
+  /** The current attempt failed with `error`: retry now, after the pause, or end the call. */
+  private failed(error: unknown): void {
+    const { ctx, budget, node } = this;
+    let sleepMs: number;
+    try {
+      ctx.ensureOpen();
+      if (node !== undefined && error instanceof AerospikeError && error.code !== 'max_error_rate') node.counters.commandErrors++;
+      if (classifyFailure(error).requestTend) ctx.requestTend();
+      sleepMs = budget.afterFailure(error, this.sent, node);
+    } catch (final) {
+      this.phase = Phase.Done;
+      this.endSpan(final instanceof AerospikeError ? final.code : 'error', final);
+      this.subscriber.error(final);
+      this.teardownAttempt();
+      return;
+    }
+    if (sleepMs > 0) {
+      this.phase = Phase.Sleeping;
+      this.sleep = ctx.scheduler.schedule(retryWork, sleepMs, this);
+      this.teardownAttempt();
+      return;
+    }
+    this.teardownAttempt();
+    if (this.looping) this.again = true;
+    else this.loop();
+  }
+
+  private giveBack(ok: boolean): void {
+    const conn = this.conn;
+    if (conn === undefined || this.connReturned) return;
+    this.connReturned = true;
+    const pool = this.node!.pool;
+    if (ok) pool.release(conn);
+    else pool.discard(conn);
+  }
+
+  private cancelTimer(): void {
+    const timer = this.timer;
+    if (timer === undefined) return;
+    this.timer = undefined;
+    timer.unsubscribe();
+  }
+
+  /** The attempt's teardown, in the order pooled-connection's was: checkout, command$, connection. */
+  private teardownAttempt(): void {
+    this.cancelTimer();
+    const checkout = this.checkout;
+    const command = this.command;
+    this.checkout = undefined;
+    this.command = undefined;
+    checkout?.unsubscribe();
+    command?.unsubscribe();
+    this.giveBack(false);
+  }
+
+  private endAttempt(): void {
+    this.cancelTimer();
+    const checkout = this.checkout;
+    const command = this.command;
+    this.checkout = undefined;
+    this.command = undefined;
+    checkout?.unsubscribe();
+    command?.unsubscribe();
+  }
+
+  private cancel(): void {
+    const wasDone = this.phase === Phase.Done;
+    this.phase = Phase.Done;
+    this.sleep?.unsubscribe();
+    this.sleep = undefined;
+    if (!wasDone) this.teardownAttempt();
+    this.endSpan('cancelled');
+  }
+
+  private endSpan(result: string, error?: unknown): void {
+    if (this.spanEnded) return;
+    this.spanEnded = true;
+    const span = this.span;
+    if (span === undefined) return;
+    span.attempts = this.budget.attempts;
+    span.node = this.budget.lastNode?.name;
+    span.result = result;
+    if (result === 'cancelled') span.cancelled = true;
+    finishSpan(clusterChannels.command, span, error);
+  }
+}
