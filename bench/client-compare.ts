@@ -87,7 +87,7 @@ async function benchAll(options: ClientBenchOptions, outDir: string | undefined,
     }
     let slow: WorkerResult | undefined;
     if (options.only.includes('slow')) {
-      slow = await runWorker(launch, 'rx', { ...job({ op: 'scan-slow', concurrency: 1, scan: 'large' }), measureMs: options.slowMs }).catch((error: unknown) => {
+      slow = await runWorker(launch, 'rx', { ...job({ op: 'scan-slow', concurrency: 1, scan: 'slow' }), measureMs: options.slowMs }, ['--expose-gc']).catch((error: unknown) => {
         console.error(`  slow consumer: ${String(error)}`);
         return undefined;
       });

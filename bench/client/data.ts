@@ -6,10 +6,15 @@ export const NAMESPACE = process.env['AEROSPIKE_NAMESPACE'] ?? 'test';
 /** The keys get/put/batch address, 0..count-1: bins `n` (the key) and a `data` blob. */
 export const RECORD_SET = { name: 'rxc-records', count: 5000, blobBytes: 100 } as const;
 
-/** The scanned sets: 100,000 small records and 2,000 of 32 KiB. */
+/**
+ * The scanned sets: 100,000 small records and 2,000 of 32 KiB for the full scans; 8,000 of 32 KiB
+ * (256 MiB, far more than any read-ahead bound) for the slow consumer, so flat RSS there shows
+ * backpressure rather than a set small enough to be held whole.
+ */
 export const SCAN_SETS = {
   small: { name: 'rxc-scan-small', count: 100_000, blobBytes: 100 },
   large: { name: 'rxc-scan-large', count: 2_000, blobBytes: 32 * 1024 },
+  slow: { name: 'rxc-scan-slow', count: 8_000, blobBytes: 32 * 1024 },
 } as const;
 
 export type ScanSize = keyof typeof SCAN_SETS;
@@ -47,8 +52,8 @@ export interface WorkerResult {
   readonly p50Ms: number;
   readonly p99Ms: number;
   readonly maxRssMB: number;
-  /** Slow consumer only: [seconds since start, RSS MB] samples. */
-  readonly rssSamples?: ReadonlyArray<readonly [number, number]>;
+  /** Slow consumer only: [seconds since start, RSS MB, JS heap used + array buffers MB] samples. */
+  readonly rssSamples?: ReadonlyArray<readonly [number, number, number]>;
 }
 
 /** What the orchestrator asks a worker to do. */

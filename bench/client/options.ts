@@ -25,7 +25,7 @@ export interface ClientBenchOptions {
   readonly official: boolean;
 }
 
-export const USAGE = `npm run bench:client -- [--rounds 3] [--quick] [--measure-ms 2000] [--warmup-ms 500] [--slow-ms 6000]
+export const USAGE = `npm run bench:client -- [--rounds 3] [--quick] [--measure-ms 2000] [--warmup-ms 1500] [--slow-ms 6000]
     [--real [--port 3100] [--server PATH]] [--hosts h:p,…] [--only get,put,batch,scan,slow] [--cpu-prof DIR] [--no-official]`;
 
 export function parseClientBenchArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): ClientBenchOptions {
@@ -58,8 +58,9 @@ export function parseClientBenchArgs(argv: readonly string[], env: NodeJS.Proces
   if (real && value('--hosts') !== undefined) throw new TypeError('--real starts its own cluster: give --hosts or --real, not both');
   return {
     rounds: number('--rounds', Number(env['BENCH_CLIENT_ROUNDS'] ?? (quick ? 1 : 3))),
-    warmupMs: number('--warmup-ms', quick ? 200 : 500),
-    measureMs: number('--measure-ms', quick ? 600 : 2000),
+    // the rx worker's get$ CPU settles only after ~1–1.5 s of load (JIT); shorter warm-ups charged it 1.5–6× its steady cost
+    warmupMs: number('--warmup-ms', quick ? 1000 : 1500),
+    measureMs: number('--measure-ms', quick ? 1000 : 2000),
     slowMs: number('--slow-ms', quick ? 2000 : 6000),
     quick,
     real,

@@ -9,8 +9,8 @@ import { AerospikeClient, type Key } from '../../lib/index';
 import { batchKeyIndexes, blob, NAMESPACE, RECORD_SET, SCAN_SETS, SOCKET_TIMEOUT_MS, TOTAL_TIMEOUT_MS, type WorkerJob, type WorkerResult } from './data';
 import { maxRssMB, measureLoad, measureOnce, workerMain } from './measure';
 
-/** How long the slow consumer reads, and how often its RSS is sampled. */
-const SLOW_CONSUMER = { sleepMs: 1, sampleMs: 500 } as const;
+/** How often the slow consumer's RSS is sampled. */
+const RSS_SAMPLE_MS = 500;
 
 workerMain(async (job) => {
   const client = await firstValueFrom(
@@ -76,20 +76,31 @@ async function scan(client: AerospikeClient, job: WorkerJob): Promise<WorkerResu
   return measureOnce(() => count());
 }
 
-/** scanIterable read by a loop that sleeps per record, for the job's measuring time; RSS sampled. */
+/**
+ * scanIterable read by a loop that sleeps per record (at least 1 ms; long enough that the loop reads
+ * at most half the set in the job's measuring time, so the scan is never done and the nodes are
+ * always ahead of it), for that time; RSS sampled. Flat RSS: reading waits for the loop.
+ */
 async function slowConsumer(client: AerospikeClient, job: WorkerJob): Promise<WorkerResult> {
   const set = SCAN_SETS[job.scan!];
-  const samples: Array<[number, number]> = [];
+  const sleepMs = Math.max(1, Math.ceil((2 * job.measureMs) / set.count));
+  const samples: Array<[number, number, number]> = [];
   const t0 = performance.now();
-  const sample = () => samples.push([(performance.now() - t0) / 1000, process.memoryUsage.rss() / 2 ** 20]);
+  // a full GC first (the worker runs with --expose-gc), so a sample counts what is held, not records read and dropped
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const sample = () => {
+    gc?.();
+    const m = process.memoryUsage();
+    samples.push([(performance.now() - t0) / 1000, m.rss / 2 ** 20, (m.heapUsed + m.arrayBuffers) / 2 ** 20]);
+  };
   sample();
-  const timer = setInterval(sample, SLOW_CONSUMER.sampleMs);
+  const timer = setInterval(sample, RSS_SAMPLE_MS);
   const result = await measureOnce(async () => {
     let records = 0;
     for await (const _record of client.scanIterable(NAMESPACE, set.name)) {
       records++;
       if (performance.now() - t0 >= job.measureMs) break;
-      await sleep(SLOW_CONSUMER.sleepMs);
+      await sleep(sleepMs);
     }
     return { records, failed: 0 };
   });
@@ -101,7 +112,7 @@ async function slowConsumer(client: AerospikeClient, job: WorkerJob): Promise<Wo
 /** Writes every set the bench reads (a real or running cluster; the simulated one seeds its store). */
 async function seed(client: AerospikeClient): Promise<void> {
   const policy = { totalTimeoutMs: 10_000, maxRetries: 5, sendKey: true };
-  for (const set of [RECORD_SET, SCAN_SETS.small, SCAN_SETS.large]) {
+  for (const set of [RECORD_SET, SCAN_SETS.small, SCAN_SETS.large, SCAN_SETS.slow]) {
     const data = blob(set.blobBytes);
     const inFlight = set.blobBytes > 1024 ? 8 : 64;
     await lastValueFrom(range(0, set.count).pipe(mergeMap((k) => client.put$({ namespace: NAMESPACE, set: set.name, key: k }, { n: k, data }, policy), inFlight)), { defaultValue: undefined });

@@ -53,5 +53,8 @@ export const TARGETS: readonly Target[] = [
   { scenario: 'scan-large', measure: 'throughput', against: 'official', bound: 'atLeast', value: 1.5 },
 ];
 
-/** RSS under the slow consumer is "flat" when it grows at most this much after its first quarter. */
-export const SLOW_RSS_GROWTH_MB = 16;
+/**
+ * RSS under the slow consumer is "flat" when it grows at most this much after its first quarter: the
+ * read-ahead (frames() queues up to 8 MiB per node, 3 nodes) may still be filling then; the set is 256 MiB.
+ */
+export const SLOW_RSS_GROWTH_MB = 32;

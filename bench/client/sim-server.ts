@@ -7,7 +7,7 @@ import { NAMESPACE, RECORD_SET, SCAN_SETS } from './data';
 
 async function main(): Promise<void> {
   const cluster = await SimulatedCluster.start({ nodes: 3, replicationFactor: 2, namespaces: [NAMESPACE] });
-  for (const set of [RECORD_SET, SCAN_SETS.small, SCAN_SETS.large]) cluster.seed(NAMESPACE, set.name, set.count, set.blobBytes);
+  for (const set of [RECORD_SET, SCAN_SETS.small, SCAN_SETS.large, SCAN_SETS.slow]) cluster.seed(NAMESPACE, set.name, set.count, set.blobBytes);
   process.send!({ seeds: cluster.seeds });
   process.on('disconnect', () => void cluster.stop().then(() => process.exit(0)));
 }
