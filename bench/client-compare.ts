@@ -72,14 +72,13 @@ async function benchAll(options: ClientBenchOptions, outDir: string | undefined,
       const flip = round % 2 === 1;
       for (const s of flip ? [...scenarios].reverse() : scenarios) {
         for (const kind of flip ? [...s.clients].reverse() : s.clients) {
-          const profile = options.cpuProfDir !== undefined && kind === 'rx' ? `rx-${s.id}-r${round + 1}.cpuprofile` : undefined;
-          const execArgv = profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(options.cpuProfDir!)}`, `--cpu-prof-name=${profile}`];
-          const result = await runWorker(launch, kind, job(s), execArgv).catch((error: unknown) => {
+          const profile = options.cpuProfDir !== undefined && kind === 'rx' ? join(resolve(options.cpuProfDir), `rx-${s.id}-r${round + 1}.cpuprofile`) : undefined;
+          const result = await runWorker(launch, kind, { ...job(s), ...(profile !== undefined && { cpuProfile: profile }) }).catch((error: unknown) => {
             console.error(`  ${s.id} ${kind}, round ${round + 1}: ${error instanceof Error ? error.message : String(error)}`);
             return undefined;
           });
           results.get(s.id)!.get(kind)![round] = result;
-          if (profile !== undefined && round === 0) profiles.set(s.id, join(resolve(options.cpuProfDir!), profile));
+          if (profile !== undefined && round === 0) profiles.set(s.id, profile);
           if (process.env['BENCH_VERBOSE'] === '1' && result !== undefined) console.log(`  ${s.id} ${kind}: ${Math.round(result.ops / result.seconds)}/s, ${(result.cpuUs / result.ops).toFixed(2)} µs CPU each`);
         }
       }
@@ -109,7 +108,7 @@ async function benchAll(options: ClientBenchOptions, outDir: string | undefined,
 
 /** Top self-time functions of round 1's rx profiles (bench/cpuprofile-top.ts). */
 function printProfiles(outDir: string | undefined, profiles: ReadonlyMap<string, string>): void {
-  console.log(`\nrx worker CPU profiles (round 1; --cpu-prof inflates the CPU figures of the rx rows above):`);
+  console.log(`\nrx worker CPU profiles of the measuring window (round 1; profiling inflates the CPU figures of the rx rows above):`);
   const script = outDir === undefined ? ['-r', 'ts-node/register/transpile-only', join(__dirname, 'cpuprofile-top.ts')] : [join(outDir, 'bench', 'cpuprofile-top.js')];
   spawnSync(process.execPath, [...script, ...profiles.values(), '--top', '12'], { stdio: 'inherit', cwd: resolve(__dirname, '..') });
 }

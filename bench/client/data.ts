@@ -64,4 +64,6 @@ export interface WorkerJob {
   readonly warmupMs: number;
   readonly measureMs: number;
   readonly scan?: ScanSize;
+  /** Write a CPU profile of the measuring window to this file. */
+  readonly cpuProfile?: string;
 }

@@ -2,6 +2,8 @@
 // load of N loops through bench/drive.ts with the client CPU of its measuring window, or one timed
 // run (a scan) with its CPU, and the one JSON line a worker prints. Benchmark support only.
 
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { performance } from 'node:perf_hooks';
 import { drive, percentile } from '../drive';
 import type { WorkerJob, WorkerResult } from './data';
@@ -13,17 +15,46 @@ export function maxRssMB(): number {
 const cpuMicros = (u: NodeJS.CpuUsage): number => u.user + u.system;
 
 /**
- * `loops` loops each issuing one operation at a time (`issue(loop, done, fail)`), warm-up then the
+ * A V8 CPU profile of the measuring window only (job.cpuProfile names the .cpuprofile file): node's
+ * --cpu-prof would also profile start-up, module loading and the warm-up.
+ */
+function windowProfiler(file: string | undefined): { start(): void; stop(): void } {
+  if (file === undefined) return { start: () => undefined, stop: () => undefined };
+  const session = new Session();
+  session.connect();
+  // a same-thread session answers each post before it returns
+  return {
+    start: () => {
+      session.post('Profiler.enable');
+      session.post('Profiler.start');
+    },
+    stop: () =>
+      session.post('Profiler.stop', (error, result) => {
+        if (error === null) writeFileSync(file, JSON.stringify(result.profile));
+        session.disconnect();
+      }),
+  };
+}
+
+/**
+ * `loops` loops each issuing one operation at a time (`issue(loop, done)`), warm-up then the
  * measuring window of the job; the CPU is process.cpuUsage() across that window.
  */
 export async function measureLoad(job: WorkerJob, loops: number, issue: (loop: number, done: () => void) => void, failures: () => number): Promise<WorkerResult> {
+  const profiler = windowProfiler(job.cpuProfile);
   let cpuAtWindow = process.cpuUsage();
   let failedAtWindow = 0;
   setTimeout(() => {
+    profiler.start();
     cpuAtWindow = process.cpuUsage();
     failedAtWindow = failures();
   }, job.warmupMs);
-  const windowCpu = new Promise<number>((resolve) => setTimeout(() => resolve(cpuMicros(process.cpuUsage(cpuAtWindow))), job.warmupMs + job.measureMs));
+  const windowCpu = new Promise<number>((resolve) =>
+    setTimeout(() => {
+      resolve(cpuMicros(process.cpuUsage(cpuAtWindow)));
+      profiler.stop();
+    }, job.warmupMs + job.measureMs),
+  );
   const measured = await drive(loops, issue, { warmupMs: job.warmupMs, measureMs: job.measureMs });
   const sorted = measured.latenciesMs.slice().sort();
   return {
@@ -38,12 +69,15 @@ export async function measureLoad(job: WorkerJob, loops: number, issue: (loop: n
 }
 
 /** One timed run of `run` (which resolves to the records it read). */
-export async function measureOnce(run: () => Promise<{ records: number; failed: number }>): Promise<WorkerResult> {
+export async function measureOnce(run: () => Promise<{ records: number; failed: number }>, cpuProfile?: string): Promise<WorkerResult> {
+  const profiler = windowProfiler(cpuProfile);
+  profiler.start();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const { records, failed } = await run();
   const seconds = (performance.now() - t0) / 1000;
   const cpuUs = cpuMicros(process.cpuUsage(cpu0));
+  profiler.stop();
   return { ops: records, failed, seconds, cpuUs, p50Ms: NaN, p99Ms: NaN, maxRssMB: maxRssMB() };
 }
 

@@ -81,5 +81,5 @@ async function scan(client: OfficialClient, job: WorkerJob): Promise<WorkerResul
       stream.on('end', () => resolve({ records, failed: 0 }));
     });
   await count(Math.ceil(set.count / 10));
-  return measureOnce(() => count());
+  return measureOnce(() => count(), job.cpuProfile);
 }

@@ -73,7 +73,7 @@ async function scan(client: AerospikeClient, job: WorkerJob): Promise<WorkerResu
       });
     });
   await count(Math.ceil(set.count / 10));
-  return measureOnce(() => count());
+  return measureOnce(() => count(), job.cpuProfile);
 }
 
 /**
