@@ -115,7 +115,8 @@ function printProfiles(outDir: string | undefined, profiles: ReadonlyMap<string,
 
 if (require.main === module) {
   runClientBench(process.argv.slice(2)).catch((error: unknown) => {
-    console.error(error);
+    // a bad flag is a usage message, not a stack
+    console.error(error instanceof TypeError || error instanceof RangeError ? error.message : error);
     process.exitCode = 1;
   });
 }
