@@ -11,16 +11,22 @@
 // answers each request with precomputed bytes, so the client is the bottleneck there; the simulated
 // (or real) node's rows sit beside it. The reply-RSS rows read one 64 MiB scan per process.
 //
+// Then the client part (issue 15, bench/client-compare.ts): AerospikeClient against the official
+// client and the bare transport on a 3-node cluster; flags after `--` go to it (npm run bench --
+// --quick, --real --port P, …; see bench/client/options.ts). npm run bench:client runs it alone.
+//
 // Env: BENCH_ROUNDS (5), BENCH_WARMUP_MS (300), BENCH_MEASURE_MS (1000), BENCH_ONLY (comma list of
-// groups: get,conn64,pipe,scan50,scan2000,echo,rss,frames1g), BENCH_CPU_PROF (dir: --cpu-prof every scenario).
+// groups: get,conn64,pipe,scan50,scan2000,echo,rss,frames1g,client), BENCH_CPU_PROF (dir: --cpu-prof
+// every transport scenario), BENCH_CLIENT=0 (skip the client part), BENCH_CLIENT_ROUNDS (3).
 
-import { fork, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { runClientBench } from './client-compare';
+import { compileBench, ROOT } from './client/compile';
+import { parseClientBenchArgs } from './client/options';
 import { ONE_SHOT, type ScenarioResult } from './scenario';
 
-const ROOT = resolve(__dirname, '..');
 const env = process.env;
 const ROUNDS = Number(env['BENCH_ROUNDS'] ?? 5);
 const WARMUP_MS = Number(env['BENCH_WARMUP_MS'] ?? 300);
@@ -97,24 +103,6 @@ function label(name: string): string {
   return LABELS[name.slice(name.lastIndexOf('-') + 1)] ?? name;
 }
 
-function compile(): string {
-  const outDir = mkdtempSync(join(tmpdir(), 'aerospike-rx-bench-'));
-  const config = join(outDir, 'tsconfig.json');
-  writeFileSync(
-    config,
-    JSON.stringify({
-      extends: join(ROOT, 'tsconfig.json'),
-      compilerOptions: { outDir, rootDir: ROOT, noEmit: false, sourceMap: false, declaration: false, types: ['node'], typeRoots: [join(ROOT, 'node_modules/@types')] },
-      include: [join(ROOT, 'lib/**/*.ts'), join(ROOT, 'bench/**/*.ts')],
-    }),
-  );
-  const started = Date.now();
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', config], { stdio: 'inherit' });
-  if (tsc.status !== 0) console.warn('tsc reported errors; running what it emitted');
-  console.log(`compiled lib/ and bench/ to ${outDir} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  return outDir;
-}
-
 function start(outDir: string | undefined, file: string, args: string[], execArgv: string[] = [], cpu?: number): ChildProcess {
   const path = outDir === undefined ? join(ROOT, 'bench', `${file}.ts`) : join(outDir, 'bench', `${file}.js`);
   const runtime = outDir === undefined ? ['-r', 'ts-node/register/transpile-only'] : [];
@@ -160,10 +148,22 @@ function ms(n: number): string {
 }
 
 async function main(): Promise<void> {
-  const started = Date.now();
   const only = env['BENCH_ONLY']?.split(',');
   const wanted = (id: string) => only === undefined || only.includes(id);
-  const outDir = TS_NODE ? undefined : compile();
+  // flags after `--` are the client part's (npm run bench:client runs it alone): refused up front, not after the transport part
+  const clientArgs = process.argv.slice(2);
+  parseClientBenchArgs(clientArgs);
+  const outDir = TS_NODE ? undefined : compileBench();
+  try {
+    if ([...GROUPS.map((g) => g.id), 'pipe', 'rss', 'frames1g'].some(wanted)) await transportBench(outDir, wanted);
+    if (wanted('client') && env['BENCH_CLIENT'] !== '0') await runClientBench(clientArgs, outDir);
+  } finally {
+    if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
+  }
+}
+
+async function transportBench(outDir: string | undefined, wanted: (id: string) => boolean): Promise<void> {
+  const started = Date.now();
   const groups = GROUPS.filter((g) => wanted(g.id) || (g.id === 'get' && wanted('pipe')));
   let host = '127.0.0.1';
   let port = 0;
@@ -212,7 +212,6 @@ async function main(): Promise<void> {
   if (wanted('frames1g') && REAL_HOST === undefined) big = await runScenario(outDir, 'frames-1g', host, port);
   server?.disconnect();
   echo?.disconnect();
-  if (outDir !== undefined) rmSync(outDir, { recursive: true, force: true });
 
   const rows: string[][] = [['scenario', 'side', 'throughput', 'frames/s', 'p50', 'p99', 'ratio', 'ratio to', 'client CPU', 'peak RSS']];
   const verdicts: string[] = [];
