@@ -67,7 +67,11 @@ export class PartitionTracker {
   recordSeen(digest: Buffer): boolean {
     const status = this.statuses.get(partitionId(digest));
     if (status === undefined || status.done) return false;
-    status.digest = digest;
+    // copied into the partition's own bytes: the digest is a view of its reply frame, and keeping it
+    // would keep that frame (up to 4096 of them) alive until the scan ends
+    const owned = status.digest?.length === digest.length ? status.digest : Buffer.allocUnsafeSlow(digest.length);
+    digest.copy(owned);
+    status.digest = owned;
     return true;
   }
 
