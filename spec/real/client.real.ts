@@ -74,7 +74,10 @@ describe('AerospikeClient on a real 3-node cluster', () => {
     async () => {
       const COUNT = 3000;
       const blob = Buffer.alloc(2048, 7);
-      for (let i = 0; i < COUNT; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => firstValueFrom(client.put$(key(i + j, 'rx-scan'), { n: i + j, blob }))));
+      // seeding is not under test: in CI this can be the first write to a cluster formed seconds ago,
+      // where one 2 KiB write of a hundred in flight once waited out the default 1000 ms total
+      const seedPolicy = { totalTimeoutMs: 10_000, socketTimeoutMs: 2_000, maxRetries: 5 };
+      for (let i = 0; i < COUNT; i += 100) await Promise.all(Array.from({ length: 100 }, (_, j) => firstValueFrom(client.put$(key(i + j, 'rx-scan'), { n: i + j, blob }, seedPolicy))));
       const seen = new Map<number, number>();
       let killed: Promise<void> | undefined;
       try {
