@@ -292,16 +292,11 @@ class KeyCommandRun<T> {
 
   /** The attempt's teardown, in the order pooled-connection's was: checkout, command$, connection. */
   private teardownAttempt(): void {
-    this.cancelTimer();
-    const checkout = this.checkout;
-    const command = this.command;
-    this.checkout = undefined;
-    this.command = undefined;
-    checkout?.unsubscribe();
-    command?.unsubscribe();
+    this.endAttempt();
     this.giveBack(false);
   }
 
+  /** Timer, checkout and command$ subscriptions ended; the connection is the caller's to settle. */
   private endAttempt(): void {
     this.cancelTimer();
     const checkout = this.checkout;

@@ -24,7 +24,6 @@ export interface PoolStats {
   readonly closed: number;
 }
 
-
 export class NodePool {
   // idle connections and when each came back, oldest first, as two parallel arrays: a release allocates nothing
   private readonly idle: Connection[] = [];
