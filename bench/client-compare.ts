@@ -46,7 +46,8 @@ async function benchAll(options: ClientBenchOptions, outDir: string | undefined,
     }
   }
   const simulated = !options.real && options.hosts === undefined;
-  const launch: Launch = { outDir, pin: simulated && canPin(), env: officialDir === undefined ? {} : { AEROSPIKE_OFFICIAL_DIR: officialDir } };
+  // a running cluster is not ours to pin; a simulated or --real one is moved to core 1
+  const launch: Launch = { outDir, pin: (simulated || options.real) && canPin(), env: officialDir === undefined ? {} : { AEROSPIKE_OFFICIAL_DIR: officialDir } };
   const server = await startServer(options, launch);
   if (server === undefined) return;
   try {
