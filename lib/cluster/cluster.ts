@@ -10,6 +10,7 @@ import type { ClusterEvent, ClusterStats, NodeRemovalReason } from './cluster-ev
 import { ClusterNode, type NodeInfo } from './cluster-node';
 import { connectOptions, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster-options';
 import { defaultTransport } from './default-transport';
+import { DeadlineQueue } from './deadline-queue';
 import type { ExecutionContext, KeyCommand } from './executor';
 import { executeKeyCommand$ } from './key-command-executor';
 import { NodePool } from './node-pool';
@@ -27,6 +28,7 @@ export class Cluster implements TendHost, ExecutionContext {
   readonly transport: NodeTransport;
   readonly scheduler: SchedulerLike;
   readonly router: Router;
+  readonly deadlines: DeadlineQueue;
   readonly peersInfoName: string;
   partitionMap: PartitionMap<ClusterNode> = PartitionMap.empty();
   private readonly active = new Map<string, ClusterNode>();
@@ -52,6 +54,7 @@ export class Cluster implements TendHost, ExecutionContext {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.transport = options.transport ?? defaultTransport(this.scheduler);
     this.router = new Router(this.options.rackIds, () => this.scheduler.now());
+    this.deadlines = new DeadlineQueue(this.scheduler);
     const tls = options.tls !== undefined;
     this.peersInfoName = `peers-${tls ? 'tls' : 'clear'}-${this.options.useServicesAlternate ? 'alt' : 'std'}`;
     this.tender = new Tender(this);
@@ -192,6 +195,8 @@ export class Cluster implements TendHost, ExecutionContext {
     this.loop?.unsubscribe();
     this.background.unsubscribe();
     for (const node of [...this.active.values()]) this.remove(node, 'closed');
+    // calls in flight ended with the connections above; what is left armed would only lapse
+    this.deadlines.clear();
     this.nodesSubject.next([]);
     this.nodesSubject.complete();
     this.eventsSubject.complete();

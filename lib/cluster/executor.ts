@@ -6,6 +6,7 @@ import type { SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { NodeTransport, Request } from '../node-transport';
 import type { ClusterNode } from './cluster-node';
+import type { DeadlineQueue } from './deadline-queue';
 import type { PartitionMap } from './partition-map';
 import type { ResolvedPolicy } from './policy';
 import { attemptInDoubt, classifyFailure } from './retry-classifier';
@@ -17,6 +18,8 @@ export interface ExecutionContext {
   readonly transport: NodeTransport;
   readonly router: Router;
   readonly maxErrorRate: number;
+  /** Total-timeout deadlines of key commands, one scheduler action per millisecond they fall due in. */
+  readonly deadlines: DeadlineQueue;
   currentMap(): PartitionMap<ClusterNode>;
   /** Asks for an early tend (at most one pending). */
   requestTend(): void;
