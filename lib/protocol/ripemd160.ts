@@ -34,50 +34,70 @@ const S_RIGHT = Uint8Array.of(
   15, 5, 8, 11, 14, 14, 6, 14, 6, 9, 12, 9, 12, 5, 15, 8,
   8, 5, 12, 9, 12, 5, 14, 6, 8, 13, 6, 5, 15, 13, 11, 11,
 );
-const K_LEFT = Int32Array.of(0x00000000, 0x5a827999, 0x6ed9eba1, 0x8f1bbcdc | 0, 0xa953fd4e | 0);
-const K_RIGHT = Int32Array.of(0x50a28be6, 0x5c4dd124, 0x6d703ef3, 0x7a6d76e9, 0x00000000);
-
-function rotl(x: number, n: number): number {
-  return (x << n) | (x >>> (32 - n));
-}
-
-/** The five boolean functions; round 0..4. */
-function f(round: number, x: number, y: number, z: number): number {
-  switch (round) {
-    case 0:
-      return x ^ y ^ z;
-    case 1:
-      return (x & y) | (~x & z);
-    case 2:
-      return (x | ~y) ^ z;
-    case 3:
-      return (x & z) | (y & ~z);
-    default:
-      return x ^ (y | ~z);
-  }
-}
-
-/** One 64-byte block of `data` at `at` into `h`; `x` is scratch for its 16 little-endian words. */
+/**
+ * One 64-byte block of `data` at `at` into `h`; `x` is scratch for its 16 little-endian words. Each of
+ * the five rounds of each line is its own loop with its boolean function written in place: a switch
+ * on the round inside one 80-step loop made every digest cost about twice as much.
+ */
 function compress(h: Int32Array, x: Int32Array, data: Uint8Array, at: number): void {
   for (let i = 0; i < 16; i++, at += 4) x[i] = data[at]! | (data[at + 1]! << 8) | (data[at + 2]! << 16) | (data[at + 3]! << 24);
   let al = h[0]!, bl = h[1]!, cl = h[2]!, dl = h[3]!, el = h[4]!;
   let ar = al, br = bl, cr = cl, dr = dl, er = el;
-  for (let j = 0; j < 80; j++) {
-    const round = j >> 4;
-    let t = (rotl((al + f(round, bl, cl, dl) + x[R_LEFT[j]!]! + K_LEFT[round]!) | 0, S_LEFT[j]!) + el) | 0;
-    al = el;
-    el = dl;
-    dl = rotl(cl, 10);
-    cl = bl;
-    bl = t;
-    t = (rotl((ar + f(4 - round, br, cr, dr) + x[R_RIGHT[j]!]! + K_RIGHT[round]!) | 0, S_RIGHT[j]!) + er) | 0;
-    ar = er;
-    er = dr;
-    dr = rotl(cr, 10);
-    cr = br;
-    br = t;
+  let t = 0;
+  let j = 0;
+  // left line: f = x^y^z, (x&y)|(~x&z), (x|~y)^z, (x&z)|(y&~z), x^(y|~z)
+  for (; j < 16; j++) {
+    t = (al + (bl ^ cl ^ dl) + x[R_LEFT[j]!]!) | 0;
+    t = (((t << S_LEFT[j]!) | (t >>> (32 - S_LEFT[j]!))) + el) | 0;
+    al = el; el = dl; dl = (cl << 10) | (cl >>> 22); cl = bl; bl = t;
   }
-  const t = (h[1]! + cl + dr) | 0;
+  for (; j < 32; j++) {
+    t = (al + ((bl & cl) | (~bl & dl)) + x[R_LEFT[j]!]! + 0x5a827999) | 0;
+    t = (((t << S_LEFT[j]!) | (t >>> (32 - S_LEFT[j]!))) + el) | 0;
+    al = el; el = dl; dl = (cl << 10) | (cl >>> 22); cl = bl; bl = t;
+  }
+  for (; j < 48; j++) {
+    t = (al + ((bl | ~cl) ^ dl) + x[R_LEFT[j]!]! + 0x6ed9eba1) | 0;
+    t = (((t << S_LEFT[j]!) | (t >>> (32 - S_LEFT[j]!))) + el) | 0;
+    al = el; el = dl; dl = (cl << 10) | (cl >>> 22); cl = bl; bl = t;
+  }
+  for (; j < 64; j++) {
+    t = (al + ((bl & dl) | (cl & ~dl)) + x[R_LEFT[j]!]! + (0x8f1bbcdc | 0)) | 0;
+    t = (((t << S_LEFT[j]!) | (t >>> (32 - S_LEFT[j]!))) + el) | 0;
+    al = el; el = dl; dl = (cl << 10) | (cl >>> 22); cl = bl; bl = t;
+  }
+  for (; j < 80; j++) {
+    t = (al + (bl ^ (cl | ~dl)) + x[R_LEFT[j]!]! + (0xa953fd4e | 0)) | 0;
+    t = (((t << S_LEFT[j]!) | (t >>> (32 - S_LEFT[j]!))) + el) | 0;
+    al = el; el = dl; dl = (cl << 10) | (cl >>> 22); cl = bl; bl = t;
+  }
+  // right line: the same functions in reverse order
+  for (j = 0; j < 16; j++) {
+    t = (ar + (br ^ (cr | ~dr)) + x[R_RIGHT[j]!]! + 0x50a28be6) | 0;
+    t = (((t << S_RIGHT[j]!) | (t >>> (32 - S_RIGHT[j]!))) + er) | 0;
+    ar = er; er = dr; dr = (cr << 10) | (cr >>> 22); cr = br; br = t;
+  }
+  for (; j < 32; j++) {
+    t = (ar + ((br & dr) | (cr & ~dr)) + x[R_RIGHT[j]!]! + 0x5c4dd124) | 0;
+    t = (((t << S_RIGHT[j]!) | (t >>> (32 - S_RIGHT[j]!))) + er) | 0;
+    ar = er; er = dr; dr = (cr << 10) | (cr >>> 22); cr = br; br = t;
+  }
+  for (; j < 48; j++) {
+    t = (ar + ((br | ~cr) ^ dr) + x[R_RIGHT[j]!]! + 0x6d703ef3) | 0;
+    t = (((t << S_RIGHT[j]!) | (t >>> (32 - S_RIGHT[j]!))) + er) | 0;
+    ar = er; er = dr; dr = (cr << 10) | (cr >>> 22); cr = br; br = t;
+  }
+  for (; j < 64; j++) {
+    t = (ar + ((br & cr) | (~br & dr)) + x[R_RIGHT[j]!]! + 0x7a6d76e9) | 0;
+    t = (((t << S_RIGHT[j]!) | (t >>> (32 - S_RIGHT[j]!))) + er) | 0;
+    ar = er; er = dr; dr = (cr << 10) | (cr >>> 22); cr = br; br = t;
+  }
+  for (; j < 80; j++) {
+    t = (ar + (br ^ cr ^ dr) + x[R_RIGHT[j]!]!) | 0;
+    t = (((t << S_RIGHT[j]!) | (t >>> (32 - S_RIGHT[j]!))) + er) | 0;
+    ar = er; er = dr; dr = (cr << 10) | (cr >>> 22); cr = br; br = t;
+  }
+  t = (h[1]! + cl + dr) | 0;
   h[1] = (h[2]! + dl + er) | 0;
   h[2] = (h[3]! + el + ar) | 0;
   h[3] = (h[4]! + al + br) | 0;
@@ -103,9 +123,10 @@ export function ripemd160Of(data: Uint8Array, length: number): Buffer {
   // MD4-style padding of the tail: 0x80, zeros to 56 mod 64, then the bit length as u64 little-endian.
   const rest = length - whole;
   const tailLength = rest + 9 > 64 ? 128 : 64;
-  TAIL.fill(0, 0, tailLength);
-  TAIL.set(data.subarray(whole, length), 0);
+  // byte loops rather than fill/set/subarray: the tail is under 64 bytes, and a view per digest cost more than the copy
+  for (let i = 0; i < rest; i++) TAIL[i] = data[whole + i]!;
   TAIL[rest] = 0x80;
+  for (let i = rest + 1; i < tailLength - 8; i++) TAIL[i] = 0;
   const bits = length * 8;
   const low = bits >>> 0;
   const high = Math.floor(bits / 0x1_0000_0000);
@@ -116,7 +137,13 @@ export function ripemd160Of(data: Uint8Array, length: number): Buffer {
   compress(H, X, TAIL, 0);
   if (tailLength === 128) compress(H, X, TAIL, 64);
   const out = Buffer.allocUnsafe(20);
-  for (let i = 0; i < 5; i++) out.writeInt32LE(H[i]!, i * 4);
+  for (let i = 0, o = 0; i < 5; i++, o += 4) {
+    const word = H[i]!;
+    out[o] = word;
+    out[o + 1] = word >>> 8;
+    out[o + 2] = word >>> 16;
+    out[o + 3] = word >>> 24;
+  }
   return out;
 }
 
