@@ -62,59 +62,75 @@ export interface AsMsgRecordSpan {
 }
 
 /**
+ * Checks the record starting at `offset` of `b` (which ends at `end`) by its size prefixes and returns
+ * where it ends; the offset of its first op is left in `recordBounds.opsOffset`. Fields (`u32 size` +
+ * size bytes) and ops (`u32 size` + size bytes) are stepped over; a prefix that points past the body,
+ * or an op size below its 4-byte minimum, is a parse_error.
+ */
+export function checkAsMsgRecord(b: Buffer, offset: number, end: number): number {
+  if (end - offset < AS_MSG_HEADER_SIZE) {
+    throw parseError(`truncated as_msg record at offset ${offset}: need ${AS_MSG_HEADER_SIZE} header bytes, have ${end - offset}`);
+  }
+  const headerSize = b[offset]!;
+  if (headerSize !== AS_MSG_HEADER_SIZE) {
+    throw parseError(`invalid as_msg header size at offset ${offset}: expected ${AS_MSG_HEADER_SIZE}, got ${headerSize}`);
+  }
+  const fieldCount = (b[offset + 18]! << 8) | b[offset + 19]!;
+  const opCount = (b[offset + 20]! << 8) | b[offset + 21]!;
+  let cursor = offset + AS_MSG_HEADER_SIZE;
+  for (let i = 0; i < fieldCount; i++) {
+    if (end - cursor < 5) throw parseError(`truncated as_msg field ${i} at offset ${cursor}`);
+    const size = b.readUInt32BE(cursor);
+    // size counts the type byte plus the data
+    if (size < 1 || size > end - cursor - 4) {
+      throw parseError(`as_msg field ${i} at offset ${cursor} declares ${size} bytes, ${end - cursor - 4} remain`);
+    }
+    cursor += 4 + size;
+  }
+  recordBounds.opsOffset = cursor;
+  for (let i = 0; i < opCount; i++) {
+    if (end - cursor < 8) throw parseError(`truncated as_msg op ${i} at offset ${cursor}`);
+    const size = b.readUInt32BE(cursor);
+    // size counts op, particle type, flags, name length (4 bytes) plus name and value
+    if (size < 4 || size > end - cursor - 4) {
+      throw parseError(`as_msg op ${i} at offset ${cursor} declares ${size} bytes, ${end - cursor - 4} remain`);
+    }
+    if (b[cursor + 7]! > size - 4) {
+      throw parseError(`as_msg op ${i} at offset ${cursor}: name length ${b[cursor + 7]} exceeds op size ${size}`);
+    }
+    cursor += 4 + size;
+  }
+  return cursor;
+}
+
+/** checkAsMsgRecord's second result (one record is checked at a time): no object per record. */
+export const recordBounds = { opsOffset: 0 };
+
+export function asBuffer(body: Uint8Array): Buffer {
+  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+}
+
+/**
  * Calls `visit` for every record of a frame body, in order, until the body ends or `visit`
- * returns true. Fields (`u32 size` + size bytes) and ops (`u32 size` + size bytes) are skipped by
- * their prefixes; a prefix that points past the body, or an op size below its 4-byte minimum, is a parse_error.
+ * returns true. Each record is checked by checkAsMsgRecord before it is visited.
  */
 export function walkAsMsgRecords(body: Uint8Array, visit: (record: AsMsgRecordSpan) => boolean | void): void {
-  const b = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+  const b = asBuffer(body);
   const end = b.length;
   let offset = 0;
   while (offset < end) {
-    if (end - offset < AS_MSG_HEADER_SIZE) {
-      throw parseError(`truncated as_msg record at offset ${offset}: need ${AS_MSG_HEADER_SIZE} header bytes, have ${end - offset}`);
-    }
-    const headerSize = b[offset]!;
-    if (headerSize !== AS_MSG_HEADER_SIZE) {
-      throw parseError(`invalid as_msg header size at offset ${offset}: expected ${AS_MSG_HEADER_SIZE}, got ${headerSize}`);
-    }
-    const fieldCount = b.readUInt16BE(offset + 18);
-    const opCount = b.readUInt16BE(offset + 20);
-    const fieldsOffset = offset + AS_MSG_HEADER_SIZE;
-    let cursor = fieldsOffset;
-    for (let i = 0; i < fieldCount; i++) {
-      if (end - cursor < 5) throw parseError(`truncated as_msg field ${i} at offset ${cursor}`);
-      const size = b.readUInt32BE(cursor);
-      // size counts the type byte plus the data
-      if (size < 1 || size > end - cursor - 4) {
-        throw parseError(`as_msg field ${i} at offset ${cursor} declares ${size} bytes, ${end - cursor - 4} remain`);
-      }
-      cursor += 4 + size;
-    }
-    const opsOffset = cursor;
-    for (let i = 0; i < opCount; i++) {
-      if (end - cursor < 8) throw parseError(`truncated as_msg op ${i} at offset ${cursor}`);
-      const size = b.readUInt32BE(cursor);
-      // size counts op, particle type, flags, name length (4 bytes) plus name and value
-      if (size < 4 || size > end - cursor - 4) {
-        throw parseError(`as_msg op ${i} at offset ${cursor} declares ${size} bytes, ${end - cursor - 4} remain`);
-      }
-      if (b[cursor + 7]! > size - 4) {
-        throw parseError(`as_msg op ${i} at offset ${cursor}: name length ${b[cursor + 7]} exceeds op size ${size}`);
-      }
-      cursor += 4 + size;
-    }
+    const recordEnd = checkAsMsgRecord(b, offset, end);
     const record: AsMsgRecordSpan = {
       offset,
-      end: cursor,
+      end: recordEnd,
       info3: b[offset + 3]!,
       resultCode: b[offset + 5]!,
-      fieldCount,
-      opCount,
-      fieldsOffset,
-      opsOffset,
+      fieldCount: b.readUInt16BE(offset + 18),
+      opCount: b.readUInt16BE(offset + 20),
+      fieldsOffset: offset + AS_MSG_HEADER_SIZE,
+      opsOffset: recordBounds.opsOffset,
     };
-    offset = cursor;
+    offset = recordEnd;
     if (visit(record) === true) return;
   }
 }
@@ -130,13 +146,13 @@ export interface TerminalRecord {
  * query appends its LAST record to the end of the final frame, so the first record is not enough.
  */
 export function findAsMsgLast(body: Uint8Array): TerminalRecord | undefined {
-  let found: TerminalRecord | undefined;
-  walkAsMsgRecords(body, (record) => {
-    if ((record.info3 & Info3.LAST) !== 0) {
-      found = { offset: record.offset, resultCode: record.resultCode };
-      return true;
-    }
-    return false;
-  });
-  return found;
+  const b = asBuffer(body);
+  const end = b.length;
+  let offset = 0;
+  while (offset < end) {
+    const recordEnd = checkAsMsgRecord(b, offset, end);
+    if ((b[offset + 3]! & Info3.LAST) !== 0) return { offset, resultCode: b[offset + 5]! };
+    offset = recordEnd;
+  }
+  return undefined;
 }

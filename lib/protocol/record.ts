@@ -1,11 +1,12 @@
 // Decoder of AS_MSG reply records: header values, the namespace/set/digest/key fields and the bins
-// as Values (value.ts). Built on walkAsMsgRecords, so every size prefix is bounds-checked there. Pure:
+// as Values (value.ts). Each record is bounds-checked by checkAsMsgRecord (as-msg.ts) before it is decoded. Pure:
 // the caller passes the clock (`nowMs`) wherever a TTL is derived from a void time.
 
 import { parseError } from '../errors';
-import { FieldType, Info3 } from './constants';
-import { walkAsMsgRecords } from './as-msg';
-import { decodeBinValue, type Value } from './value';
+import { AS_MSG_HEADER_SIZE, FieldType, Info3 } from './constants';
+import { asBuffer, checkAsMsgRecord } from './as-msg';
+import { decodeName } from './name-cache';
+import { decodeBinValueAt, type Value } from './value';
 
 export interface DecodedRecord {
   readonly resultCode: number;
@@ -22,11 +23,11 @@ export interface DecodedRecord {
   readonly last: boolean;
   /** info3 PARTITION_DONE: a scan's end-of-partition marker (generation = partition id). */
   readonly partitionDone: boolean;
-  readonly namespace?: string;
-  readonly set?: string;
-  readonly digest?: Buffer;
+  readonly namespace: string | undefined;
+  readonly set: string | undefined;
+  readonly digest: Buffer | undefined;
   /** The user key when the server stored it (string, integer or blob). */
-  readonly key?: Value;
+  readonly key: Value | undefined;
   /** Bins by name (null prototype); a name seen twice keeps the last value. */
   readonly bins: Readonly<Record<string, Value>>;
 }
@@ -34,70 +35,75 @@ export interface DecodedRecord {
 /** Seconds between 1970-01-01 and 2010-01-01, the epoch of void times. */
 export const CITRUSLEAF_EPOCH_SECONDS = 1_262_304_000;
 
-function asBuffer(body: Uint8Array): Buffer {
-  return Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-}
-
 /** Every record of a reply body (a whole frame body, inflated when it was compressed), in order. */
 export function decodeRecords(body: Uint8Array): DecodedRecord[] {
   const b = asBuffer(body);
   const records: DecodedRecord[] = [];
-  walkAsMsgRecords(b, (span) => {
-    const o = span.offset;
-    let namespace: string | undefined;
-    let set: string | undefined;
-    let digest: Buffer | undefined;
-    let key: Value | undefined;
-    let at = span.fieldsOffset;
-    for (let i = 0; i < span.fieldCount; i++) {
-      const size = b.readUInt32BE(at);
-      const data = b.subarray(at + 5, at + 4 + size);
-      switch (b[at + 4]) {
-        case FieldType.NAMESPACE:
-          namespace = data.toString('utf8');
-          break;
-        case FieldType.SET:
-          set = data.toString('utf8');
-          break;
-        case FieldType.DIGEST_RIPE:
-          digest = data;
-          break;
-        case FieldType.KEY:
-          if (data.length > 0) key = decodeBinValue(data[0]!, data.subarray(1));
-          break;
-        default:
-          break;
-      }
-      at += 4 + size;
-    }
-    const bins: Record<string, Value> = Object.create(null);
-    for (let i = 0; i < span.opCount; i++) {
-      const size = b.readUInt32BE(at);
-      const particleType = b[at + 5]!;
-      const nameLength = b[at + 7]!;
-      const name = b.toString('utf8', at + 8, at + 8 + nameLength);
-      bins[name] = decodeBinValue(particleType, b.subarray(at + 8 + nameLength, at + 4 + size));
-      at += 4 + size;
-    }
-    const info3 = b[o + 3]!;
-    records.push({
-      resultCode: b[o + 5]!,
-      info1: b[o + 1]!,
-      info2: b[o + 2]!,
-      info3,
-      generation: b.readUInt32BE(o + 6),
-      voidTime: b.readUInt32BE(o + 10),
-      batchIndex: b.readUInt32BE(o + 14),
-      last: (info3 & Info3.LAST) !== 0,
-      partitionDone: (info3 & Info3.PARTITION_DONE) !== 0,
-      ...(namespace !== undefined && { namespace }),
-      ...(set !== undefined && { set }),
-      ...(digest !== undefined && { digest }),
-      ...(key !== undefined && { key }),
-      bins,
-    });
-  });
+  const end = b.length;
+  let offset = 0;
+  while (offset < end) {
+    // the whole record is bounds-checked before any of it is decoded
+    const recordEnd = checkAsMsgRecord(b, offset, end);
+    records.push(decodeCheckedRecord(b, offset));
+    offset = recordEnd;
+  }
   return records;
+}
+
+/** One record that checkAsMsgRecord passed; every record gets the same shape (absent fields undefined). */
+function decodeCheckedRecord(b: Buffer, o: number): DecodedRecord {
+  let namespace: string | undefined;
+  let set: string | undefined;
+  let digest: Buffer | undefined;
+  let key: Value | undefined;
+  const fieldCount = (b[o + 18]! << 8) | b[o + 19]!;
+  const opCount = (b[o + 20]! << 8) | b[o + 21]!;
+  let at = o + AS_MSG_HEADER_SIZE;
+  for (let i = 0; i < fieldCount; i++) {
+    const size = b.readUInt32BE(at);
+    const dataEnd = at + 4 + size;
+    switch (b[at + 4]) {
+      case FieldType.NAMESPACE:
+        namespace = decodeName(b, at + 5, dataEnd);
+        break;
+      case FieldType.SET:
+        set = decodeName(b, at + 5, dataEnd);
+        break;
+      case FieldType.DIGEST_RIPE:
+        digest = b.subarray(at + 5, dataEnd);
+        break;
+      case FieldType.KEY:
+        if (size > 1) key = decodeBinValueAt(b, b[at + 5]!, at + 6, dataEnd);
+        break;
+      default:
+        break;
+    }
+    at = dataEnd;
+  }
+  const bins: Record<string, Value> = Object.create(null);
+  for (let i = 0; i < opCount; i++) {
+    const size = b.readUInt32BE(at);
+    const nameEnd = at + 8 + b[at + 7]!;
+    bins[decodeName(b, at + 8, nameEnd)] = decodeBinValueAt(b, b[at + 5]!, nameEnd, at + 4 + size);
+    at += 4 + size;
+  }
+  const info3 = b[o + 3]!;
+  return {
+    resultCode: b[o + 5]!,
+    info1: b[o + 1]!,
+    info2: b[o + 2]!,
+    info3,
+    generation: b.readUInt32BE(o + 6),
+    voidTime: b.readUInt32BE(o + 10),
+    batchIndex: b.readUInt32BE(o + 14),
+    last: (info3 & Info3.LAST) !== 0,
+    partitionDone: (info3 & Info3.PARTITION_DONE) !== 0,
+    namespace,
+    set,
+    digest,
+    key,
+    bins,
+  };
 }
 
 /** The single record of a single-record reply body (get, put, exists, delete). */
