@@ -25,6 +25,7 @@ import {
   type BatchPolicy,
   type ClientPolicies,
   type ResolvedClientPolicies,
+  type ResolvedWritePolicy,
   type ScanPolicy,
   type WritePolicy,
 } from './client-policies';
@@ -53,6 +54,8 @@ export type ClientStats = ClusterStats;
 
 export class AerospikeClient {
   private readonly policies: ResolvedClientPolicies;
+  /** A read-only operate$: the write policy's write fields under the read policy's timeouts and replica. */
+  private readonly readOperatePolicy: ResolvedWritePolicy;
   private infoCursor = 0;
 
   private constructor(
@@ -60,6 +63,7 @@ export class AerospikeClient {
     policies: ClientPolicies | undefined,
   ) {
     this.policies = resolveClientPolicies(policies);
+    this.readOperatePolicy = { ...this.policies.write, ...this.policies.read };
   }
 
   /** Cold: seeds, first tend; emits the client once a partition map is known, then completes. */
@@ -118,7 +122,7 @@ export class AerospikeClient {
   operate$(key: Key, ops: readonly Operation[], opts?: WritePolicy): Observable<AerospikeRecord | null> {
     const k = resolveKey(key);
     const operations = checkOperations(ops);
-    const base = operationsWrite(operations) ? this.policies.write : { ...this.policies.write, ...this.policies.read };
+    const base = operationsWrite(operations) ? this.policies.write : this.readOperatePolicy;
     const policy = resolveWritePolicy(base, opts);
     return this.cluster.execute$(operateCommand(k, operations, policy, this.now), policy);
   }

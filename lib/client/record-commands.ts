@@ -36,6 +36,48 @@ function command<T>(name: string, key: ResolvedKey, write: boolean, request: Buf
   return { command: name, namespace: key.namespace, set: key.set, partition: key.partition, write, request, parse };
 }
 
+/**
+ * A get or put as a KeyCommand whose reply reader is a module function, not a closure made per call:
+ * what a reader needs of the call (its key, the clock for TTLs) is on the command.
+ */
+class RecordCommand<T> implements KeyCommand<T> {
+  readonly namespace: string;
+  readonly set: string;
+  readonly partition: number;
+
+  constructor(
+    readonly command: string,
+    readonly key: ResolvedKey,
+    readonly write: boolean,
+    readonly request: Buffer,
+    readonly nowMs: () => number,
+    private readonly reader: (body: Buffer, cmd: RecordCommand<T>) => T,
+  ) {
+    this.namespace = key.namespace;
+    this.set = key.set;
+    this.partition = key.partition;
+  }
+
+  parse(body: Buffer): T {
+    return this.reader(body, this);
+  }
+}
+
+function readGet(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>): AerospikeRecord | null {
+  const record = decodeRecord(body);
+  if (record.resultCode === ResultCode.KEY_NOT_FOUND) return null;
+  if (record.resultCode !== ResultCode.OK) throw failed(record, 'get');
+  const values = recordValues(record, cmd.nowMs());
+  return { key: recordKey(cmd.key), bins: values.bins, generation: values.generation, ttlSeconds: values.ttlSeconds };
+}
+
+function readWrite(body: Buffer, cmd: RecordCommand<WriteResult>): WriteResult {
+  const record = decodeRecord(body);
+  if (record.resultCode !== ResultCode.OK) throw failed(record, cmd.command);
+  const { generation, ttlSeconds } = recordValues(record, cmd.nowMs());
+  return { generation, ttlSeconds };
+}
+
 function failed(record: DecodedRecord, what: string): AerospikeError {
   return AerospikeError.fromResultCode(record.resultCode, what);
 }
@@ -68,14 +110,9 @@ function writeOptions(policy: ResolvedWritePolicy): WriteOptions {
 }
 
 export function getCommand(key: ResolvedKey, policy: ResolvedPolicy, bins: readonly string[] | undefined, nowMs: () => number): KeyCommand<AerospikeRecord | null> {
-  const request = encodeGet(key, bins === undefined ? requestOptions(policy) : { ...requestOptions(policy), bins });
-  return command('get', key, false, request, (body) => {
-    const record = decodeRecord(body);
-    if (record.resultCode === ResultCode.KEY_NOT_FOUND) return null;
-    if (record.resultCode !== ResultCode.OK) throw failed(record, 'get');
-    const values = recordValues(record, nowMs());
-    return { key: recordKey(key), bins: values.bins, generation: values.generation, ttlSeconds: values.ttlSeconds };
-  });
+  const options = requestOptions(policy);
+  const request = encodeGet(key, bins === undefined ? options : { timeoutMs: options.timeoutMs, useCompression: options.useCompression, bins });
+  return new RecordCommand('get', key, false, request, nowMs, readGet);
 }
 
 export function existsCommand(key: ResolvedKey, policy: ResolvedPolicy): KeyCommand<boolean> {
@@ -87,22 +124,14 @@ export function existsCommand(key: ResolvedKey, policy: ResolvedPolicy): KeyComm
   });
 }
 
-function writeResult(name: string, nowMs: () => number): (body: Buffer) => WriteResult {
-  return (body) => {
-    const record = decodeRecord(body);
-    if (record.resultCode !== ResultCode.OK) throw failed(record, name);
-    const { generation, ttlSeconds } = recordValues(record, nowMs());
-    return { generation, ttlSeconds };
-  };
-}
 
 export function putCommand(key: ResolvedKey, bins: Bins, policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<WriteResult> {
-  return command('put', key, true, encodePut(key, bins, writeOptions(policy)), writeResult('put', nowMs));
+  return new RecordCommand('put', key, true, encodePut(key, bins, writeOptions(policy)), nowMs, readWrite);
 }
 
 export function touchCommand(key: ResolvedKey, policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<WriteResult> {
   const { exists: _exists, ...options } = writeOptions(policy);
-  return command('touch', key, true, encodeTouch(key, options), writeResult('touch', nowMs));
+  return new RecordCommand('touch', key, true, encodeTouch(key, options), nowMs, readWrite);
 }
 
 export function deleteCommand(key: ResolvedKey, policy: ResolvedWritePolicy): KeyCommand<boolean> {

@@ -9,6 +9,7 @@ import { clusterChannels, finishSpan, hasSpanSubscribers, type CommandSpanContex
 import type { ClusterNode } from './cluster-node';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext, type KeyCommand } from './executor';
 import type { ResolvedPolicy } from './policy';
+import type { DeadlineGroup, DeadlineHolder } from './deadline-queue';
 import { classifyFailure } from './retry-classifier';
 
 /** Runs a single-key command with retries; cold, and cancellable at any point. */
@@ -60,10 +61,6 @@ class CheckoutSubscriber<T> extends Subscriber<Connection> {
   }
 }
 
-function totalTimeoutWork<T>(this: SchedulerAction<KeyCommandRun<T>>, run?: KeyCommandRun<T>): void {
-  run!.onTotalTimeout();
-}
-
 function retryWork<T>(this: SchedulerAction<KeyCommandRun<T>>, run?: KeyCommandRun<T>): void {
   run!.retryNow();
 }
@@ -89,7 +86,7 @@ const enum Phase {
  * scheduled; a failed attempt is torn down (connection discarded) before the retry decision; a value
  * releases the connection, cancels the timer and ends the span before it is emitted.
  */
-class KeyCommandRun<T> {
+class KeyCommandRun<T> implements DeadlineHolder {
   private readonly budget: AttemptBudget;
   private readonly span: CommandSpanContext | undefined;
   private spanEnded = false;
@@ -105,7 +102,9 @@ class KeyCommandRun<T> {
   private replied = false;
   private checkout: CheckoutSubscriber<T> | undefined;
   private command: AttemptSubscriber<T> | undefined;
-  private timer: Subscription | undefined;
+  /** The total-timeout deadline of the current attempt: its group in ctx.deadlines and its slot there. */
+  private deadline: DeadlineGroup | undefined;
+  private deadlineSlot = 0;
   private sleep: Subscription | undefined;
   /** Set while attempts run synchronously in start()/retryNow(): a failure then loops instead of recursing. */
   private looping = false;
@@ -127,10 +126,10 @@ class KeyCommandRun<T> {
     }
   }
 
-  /** Runs the first attempt; returns the call's teardown. */
-  start(): () => void {
+  /** Runs the first attempt; the run itself is the call's teardown (unsubscribe()), so no closure is made per call. */
+  start(): this {
     this.loop();
-    return () => this.cancel();
+    return this;
   }
 
   retryNow(): void {
@@ -171,7 +170,8 @@ class KeyCommandRun<T> {
       this.failed(new AerospikeError('max_error_rate', `node ${node.name} had ${node.errorCount} errors this window (maxErrorRate ${ctx.maxErrorRate})`, { node: node.name }));
       return;
     }
-    this.remainingMs = budget.remainingMs();
+    // the first attempt starts when the call does: its time left is the whole budget, no clock read needed
+    this.remainingMs = this.attemptNo === 0 ? budget.deadlineMs - budget.startMs : budget.remainingMs();
     node.counters.commands++;
     const conn = node.pool.tryCheckout();
     if (conn !== undefined) {
@@ -183,7 +183,9 @@ class KeyCommandRun<T> {
     }
     // the attempt may have ended synchronously (a refused checkout, an immediate reply)
     if (this.phase === Phase.Running && !this.replied && (this.checkout !== undefined || this.command !== undefined) && Number.isFinite(this.remainingMs)) {
-      this.timer = ctx.scheduler.schedule(totalTimeoutWork, Math.max(1, this.remainingMs), this);
+      const group = ctx.deadlines.add(this, this.attemptNo === 0 ? budget.deadlineMs : ctx.scheduler.now() + Math.max(1, this.remainingMs));
+      this.deadline = group;
+      this.deadlineSlot = group.holders.length - 1;
     }
   }
 
@@ -232,8 +234,8 @@ class KeyCommandRun<T> {
     this.failed(error);
   }
 
-  onTotalTimeout(): void {
-    this.timer = undefined;
+  onDeadline(): void {
+    this.deadline = undefined;
     if (this.phase !== Phase.Running) return;
     const node = this.node!;
     const sent = this.sent;
@@ -284,10 +286,10 @@ class KeyCommandRun<T> {
   }
 
   private cancelTimer(): void {
-    const timer = this.timer;
-    if (timer === undefined) return;
-    this.timer = undefined;
-    timer.unsubscribe();
+    const group = this.deadline;
+    if (group === undefined) return;
+    this.deadline = undefined;
+    this.ctx.deadlines.cancel(group, this.deadlineSlot);
   }
 
   /** The attempt's teardown, in the order pooled-connection's was: checkout, command$, connection. */
@@ -307,7 +309,8 @@ class KeyCommandRun<T> {
     command?.unsubscribe();
   }
 
-  private cancel(): void {
+  /** The subscriber left (or the call ended): cancels whatever is pending. */
+  unsubscribe(): void {
     const wasDone = this.phase === Phase.Done;
     this.phase = Phase.Done;
     this.sleep?.unsubscribe();

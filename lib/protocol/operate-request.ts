@@ -10,7 +10,7 @@ import { parseError } from '../errors';
 import { Info1, Info2 } from './constants';
 import { encodeAsMsg, type OpSpec } from './as-msg-encoder';
 import { ttlSecondsFromVoidTime } from './record';
-import { compressFlag, serverTimeout, writeHeader, writeKeyFields, type RecordKey, type WriteOptions } from './requests';
+import { compressFlag, requestHeader, serverTimeout, writeHeader, writeKeyFields, type RecordKey, type WriteOptions } from './requests';
 import { isOperation, type Operation } from './operations';
 import { walkAsMsgRecords, type AsMsgRecordSpan } from './as-msg';
 import { decodeBinValue, type Value } from './value';
@@ -41,7 +41,7 @@ export function encodeOperate(key: RecordKey, ops: readonly Operation[], options
   if (headerOnly && !readsBins) info1 |= Info1.NOBINDATA;
   const header = writeHeader(options);
   return encodeAsMsg(
-    { ...header, info1: info1 | compressFlag(options), info2: info2 | header.info2, transactionTtl: serverTimeout(options) },
+    requestHeader(header, info1 | compressFlag(options), info2, serverTimeout(options)),
     writeKeyFields(key, options.sendKey === true && (info2 & Info2.WRITE) !== 0),
     wire,
   );

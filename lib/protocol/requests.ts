@@ -5,7 +5,8 @@
 import { FieldType, Info1, Info2, Info3, OpType, ParticleType } from './constants';
 import { computeDigest, DIGEST_SIZE, encodeUserKey, type UserKey } from './digest';
 import { binName, encodeAsMsg, field, nameBytes, type FieldSpec, type OpSpec } from './as-msg-encoder';
-import { encodeBinValue, type ValueInput } from './value';
+import { FrameWriter, type RequestHeader } from './frame-writer';
+import { type ValueInput } from './value';
 
 /** Where a record lives: namespace, set ('' = no set) and either the user key or its digest. */
 export interface RecordKey {
@@ -153,7 +154,8 @@ export function encodeGet(key: RecordKey, options: GetOptions = {}): Buffer {
 
 /** EXISTS: a header-only read (generation and void time come back, no bins). */
 export function encodeExists(key: RecordKey, options: CommandRequestOptions = {}): Buffer {
-  return encodeGet(key, { ...options, headerOnly: true, bins: undefined });
+  // listed, not spread: Node 20's V8 takes a slow path (1–3 µs) for `{ ...o, more }`
+  return encodeGet(key, { timeoutMs: options.timeoutMs, useCompression: options.useCompression, headerOnly: true });
 }
 
 function binEntries(bins: Bins): ReadonlyArray<readonly [string, ValueInput]> {
@@ -187,6 +189,15 @@ export function writeHeader(options: WriteOptions & { readonly createOnly?: bool
   };
 }
 
+/**
+ * A write's header: writeHeader's values with info1, the info2 bits of the command and the server
+ * timeout. Listed field by field: Node 20's V8 builds `{ ...header, info1, … }` on a slow path that
+ * cost 1–3 µs per call, more than the rest of encoding a put.
+ */
+export function requestHeader(header: ReturnType<typeof writeHeader>, info1: number, info2: number, transactionTtl: number): RequestHeader {
+  return { info1, info2: info2 | header.info2, info3: header.info3, generation: header.generation, recordTtl: header.recordTtl, transactionTtl };
+}
+
 /** PUT: one WRITE op per bin; a `null` value deletes that bin (a record left with no bin is deleted). */
 /** `bins.name` (or `bins["odd name"]`) for error messages, made once per bin name. */
 const BIN_PATHS = new Map<string, string>();
@@ -211,25 +222,29 @@ function binNameBytes(name: string): Buffer {
 export function encodePut(key: RecordKey, bins: Bins, options: PutOptions = {}): Buffer {
   const entries = binEntries(bins);
   if (entries.length === 0) throw new TypeError('a put needs at least one bin');
-  const ops: OpSpec[] = entries.map(([name, value]) => {
-    if (typeof name !== 'string') throw new TypeError(`bin names must be strings, got ${typeof name}`);
-    const particle = encodeBinValue(value, binPath(name));
-    const nameBytes = binNameBytes(name);
-    return { op: OpType.WRITE, particleType: particle.particleType, name: nameBytes, value: particle.bytes };
-  });
+  if (entries.length > 0xffff) throw new RangeError('an as_msg holds at most 65535 fields and 65535 ops');
   const header = writeHeader(options);
-  return encodeAsMsg(
-    { ...header, info1: compressFlag(options), info2: Info2.WRITE | header.info2, transactionTtl: serverTimeout(options) },
-    writeKeyFields(key, options.sendKey),
-    ops,
-  );
+  const transactionTtl = serverTimeout(options);
+  const fields = writeKeyFields(key, options.sendKey);
+  const writer = FrameWriter.acquire();
+  try {
+    for (const f of fields) writer.field(f.type, f.data);
+    for (const [name, value] of entries) {
+      if (typeof name !== 'string') throw new TypeError(`bin names must be strings, got ${typeof name}`);
+      writer.binOp(OpType.WRITE, name, binNameBytes(name), value, binPath);
+    }
+    return writer.finish(requestHeader(header, compressFlag(options), Info2.WRITE, transactionTtl), fields.length, entries.length);
+  } finally {
+    writer.release();
+  }
 }
 
 /** TOUCH: resets the TTL (options.ttlSeconds) and bumps the generation; key_not_found (2) when missing. */
 export function encodeTouch(key: RecordKey, options: TouchOptions = {}): Buffer {
-  const header = writeHeader({ ...options, exists: 'ignore' });
+  // exists is not a touch's to choose: always 'ignore'
+  const header = writeHeader({ generation: options.generation, durableDelete: options.durableDelete, ttlSeconds: options.ttlSeconds });
   return encodeAsMsg(
-    { ...header, info1: compressFlag(options), info2: Info2.WRITE | header.info2, transactionTtl: serverTimeout(options) },
+    requestHeader(header, compressFlag(options), Info2.WRITE, serverTimeout(options)),
     writeKeyFields(key, options.sendKey),
     [{ op: OpType.TOUCH, particleType: ParticleType.NULL, name: NO_VALUE, value: NO_VALUE }],
   );
@@ -237,9 +252,10 @@ export function encodeTouch(key: RecordKey, options: TouchOptions = {}): Buffer 
 
 /** DELETE: info2 WRITE | DELETE, no ops. */
 export function encodeDelete(key: RecordKey, options: DeleteOptions = {}): Buffer {
-  const header = writeHeader({ ...options, exists: 'ignore', ttlSeconds: 0 });
+  // a delete sets neither exists ('ignore') nor a TTL (0)
+  const header = writeHeader({ generation: options.generation, durableDelete: options.durableDelete });
   return encodeAsMsg(
-    { ...header, info1: compressFlag(options), info2: Info2.WRITE | Info2.DELETE | header.info2, transactionTtl: serverTimeout(options) },
+    requestHeader(header, compressFlag(options), Info2.WRITE | Info2.DELETE, serverTimeout(options)),
     writeKeyFields(key, options.sendKey),
   );
 }
