@@ -6,7 +6,7 @@ import type { ScanCommand } from '../cluster/scan-executor';
 import type { ResolvedPolicy } from '../cluster/policy';
 import { encodeBatchGet } from '../protocol/batch-request';
 import type { UserKey } from '../protocol/digest';
-import { recordValues, type DecodedRecord } from '../protocol/record';
+import { ttlSecondsFromVoidTime, type DecodedRecord } from '../protocol/record';
 import { encodePartitionScan } from '../protocol/scan-request';
 import { serverTimeoutMs, type ResolvedScanPolicy } from './client-policies';
 import { recordKey, type AerospikeRecord } from './record-commands';
@@ -25,7 +25,7 @@ export function batchGetCommand(keys: readonly ResolvedKey[], bins: readonly str
         options,
         entries.map((e) => e.index),
       ),
-    parse: (record, index) => ({ key: recordKey(keys[index]!), ...recordValues(record, nowMs()) }),
+    parse: (record, index) => ({ key: recordKey(keys[index]!), bins: record.bins, generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, nowMs()) }),
     missing: null,
   };
 }
@@ -53,11 +53,11 @@ export function scanCommand(namespace: string, set: string | undefined, policy: 
 }
 
 function scannedRecord(record: DecodedRecord, namespace: string, set: string | undefined, nowMs: number): AerospikeRecord {
-  const key: Key = {
-    namespace: record.namespace ?? namespace,
-    set: record.set ?? set ?? '',
-    ...(record.key !== undefined && { key: record.key as UserKey }),
-    ...(record.digest !== undefined && { digest: record.digest }),
-  };
-  return { key, ...recordValues(record, nowMs) };
+  const ns = record.namespace ?? namespace;
+  const setName = record.set ?? set ?? '';
+  // a scan record always carries its digest; the user key only when it was stored (sendKey)
+  let key: Key;
+  if (record.digest === undefined) key = record.key === undefined ? { namespace: ns, set: setName } : { namespace: ns, set: setName, key: record.key as UserKey };
+  else key = record.key === undefined ? { namespace: ns, set: setName, digest: record.digest } : { namespace: ns, set: setName, key: record.key as UserKey, digest: record.digest };
+  return { key, bins: record.bins, generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, nowMs) };
 }
