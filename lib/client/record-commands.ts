@@ -7,7 +7,7 @@ import type { KeyCommand } from '../cluster/executor';
 import type { ResolvedPolicy } from '../cluster/policy';
 import { decodeOperateReply, encodeOperate } from '../protocol/operate-request';
 import { isOperation, type Operation } from '../protocol/operations';
-import { decodeRecord, recordValues, type DecodedRecord } from '../protocol/record';
+import { decodeRecord, ttlSecondsFromVoidTime, type DecodedRecord } from '../protocol/record';
 import { encodeDelete, encodeExists, encodeGet, encodePut, encodeTouch, type Bins, type WriteOptions } from '../protocol/requests';
 import { ResultCode } from '../protocol/result-codes';
 import type { Value } from '../protocol/value';
@@ -67,15 +67,13 @@ function readGet(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>): Aero
   const record = decodeRecord(body);
   if (record.resultCode === ResultCode.KEY_NOT_FOUND) return null;
   if (record.resultCode !== ResultCode.OK) throw failed(record, 'get');
-  const values = recordValues(record, cmd.nowMs());
-  return { key: recordKey(cmd.key), bins: values.bins, generation: values.generation, ttlSeconds: values.ttlSeconds };
+  return { key: recordKey(cmd.key), bins: record.bins, generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, cmd.nowMs()) };
 }
 
 function readWrite(body: Buffer, cmd: RecordCommand<WriteResult>): WriteResult {
   const record = decodeRecord(body);
   if (record.resultCode !== ResultCode.OK) throw failed(record, cmd.command);
-  const { generation, ttlSeconds } = recordValues(record, cmd.nowMs());
-  return { generation, ttlSeconds };
+  return { generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, cmd.nowMs()) };
 }
 
 function failed(record: DecodedRecord, what: string): AerospikeError {

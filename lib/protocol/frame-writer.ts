@@ -65,6 +65,20 @@ export class FrameWriter {
     this.at = at + FIELD_HEADER_SIZE + data.length;
   }
 
+  /** One op with its value given as particle bytes. */
+  op(op: number, particleType: number, name: Uint8Array, value: Uint8Array): void {
+    const b = this.room(OP_HEADER_SIZE + name.length + value.length);
+    const at = this.at;
+    b.writeUInt32BE(4 + name.length + value.length, at);
+    b[at + 4] = op;
+    b[at + 5] = particleType;
+    b[at + 6] = 0;
+    b[at + 7] = name.length;
+    b.set(name, at + OP_HEADER_SIZE);
+    b.set(value, at + OP_HEADER_SIZE + name.length);
+    this.at = at + OP_HEADER_SIZE + name.length + value.length;
+  }
+
   /**
    * One op carrying `value` as a bin value, written in place for strings, numbers, booleans, null and
    * byte arrays; anything else goes through encodeBinValue. `pathOf(binName)` names the value in errors

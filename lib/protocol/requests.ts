@@ -144,12 +144,18 @@ function recordTtl(ttlSeconds: number | undefined): number {
 
 /** GET: all bins, the named bins, or the header only. */
 export function encodeGet(key: RecordKey, options: GetOptions = {}): Buffer {
-  const bins = options.headerOnly === true ? [] : (options.bins ?? []);
-  return encodeAsMsg(
-    { info1: readInfo1(options) | compressFlag(options), transactionTtl: serverTimeout(options) },
-    keyFields(key),
-    readOps(bins),
-  );
+  const info1 = readInfo1(options) | compressFlag(options);
+  const transactionTtl = serverTimeout(options);
+  const bins = options.headerOnly === true ? undefined : options.bins;
+  const fields = keyFields(key);
+  const writer = FrameWriter.acquire();
+  try {
+    for (const f of fields) writer.field(f.type, f.data);
+    if (bins !== undefined) for (const name of bins) writer.op(OpType.READ, ParticleType.NULL, binName(name), NO_VALUE);
+    return writer.finish({ info1, info2: 0, info3: 0, generation: 0, recordTtl: 0, transactionTtl }, fields.length, bins === undefined ? 0 : bins.length);
+  } finally {
+    writer.release();
+  }
 }
 
 /** EXISTS: a header-only read (generation and void time come back, no bins). */
