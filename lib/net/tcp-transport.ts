@@ -191,13 +191,7 @@ export class TcpTransport implements NodeTransport {
   private commandSpec(conn: TcpConnection, request: Request, deadlineMs: number, opts: CommandOptions | undefined, pipelinable: boolean): RunSpec {
     const requestType = checkRequest(request);
     if (typeof deadlineMs !== 'number' || !(deadlineMs > 0) || deadlineMs === Infinity) checkTimeout('deadlineMs', deadlineMs);
-    if (opts === undefined) {
-      const pipelined = pipelinable && conn.config.pipeline;
-      const cached = conn.specCache as RunSpec | undefined;
-      // the same call shape again (a loop of gets): its spec is immutable, so it is reused
-      if (cached !== undefined && cached.deadlineMs === deadlineMs && cached.pipelinable === pipelined && cached.kind === 'as_msg' && !cached.compress && cached.attempt === 0) return cached;
-      return (conn.specCache = runSpec(conn, 'as_msg', deadlineMs, false, 0, pipelined));
-    }
+    if (opts === undefined) return this.plainSpec(conn, deadlineMs, pipelinable);
     if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describeValue(opts)}`);
     const o = opts ?? {};
     if (o.useCompression !== undefined && typeof o.useCompression !== 'boolean') {
@@ -213,7 +207,18 @@ export class TcpTransport implements NodeTransport {
     const kind = o.messageType ?? 'as_msg';
     // info and admin requests are never compressed, nor is an already compressed frame
     const compress = o.useCompression === true && kind === 'as_msg' && requestType === MessageType.AS_MSG;
-    return runSpec(conn, kind, deadlineMs, compress, o.attempt ?? 0, pipelinable && conn.config.pipeline);
+    const attempt = o.attempt ?? 0;
+    // a cluster client's first attempt passes options that change nothing: the plain spec serves it
+    if (kind === 'as_msg' && !compress && attempt === 0) return this.plainSpec(conn, deadlineMs, pipelinable);
+    return runSpec(conn, kind, deadlineMs, compress, attempt, pipelinable && conn.config.pipeline);
+  }
+
+  /** The spec of an uncompressed first-attempt as_msg call: the same call shape again (a loop of gets) reuses it, as it is immutable. */
+  private plainSpec(conn: TcpConnection, deadlineMs: number, pipelinable: boolean): RunSpec {
+    const pipelined = pipelinable && conn.config.pipeline;
+    const cached = conn.specCache as RunSpec | undefined;
+    if (cached !== undefined && cached.deadlineMs === deadlineMs && cached.pipelinable === pipelined) return cached;
+    return (conn.specCache = runSpec(conn, 'as_msg', deadlineMs, false, 0, pipelined));
   }
 
   private run$<T>(conn: TcpConnection, request: Request, spec: RunSpec, create: CreateRead<T>): Observable<T> {
