@@ -2,6 +2,8 @@
 // the body pieces of frames a sink takes.
 // Checks version, known type and the declared length against a cap before allocating anything, and
 // reserves storage for a large frame as its bytes arrive, not from its declared length alone.
+// A caller may lend chunks it reuses (copied before anything is handed out) or read straight into
+// the storage of the frame being assembled (bodyTarget/bodyFilled).
 // Pure: no sockets, no timers. After it throws, the stream is desynchronised and the decoder refuses more input.
 
 import { parseError } from '../errors';
@@ -83,6 +85,8 @@ export class FrameDecoder {
   private sinkRemaining = 0;
   private sinkFill = 0;
   private sink: FrameSink | null = null;
+  /** The region bodyTarget last lent, until bodyFilled or any other input. */
+  private target: Buffer | null = null;
   private failed: Error | null = null;
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -109,6 +113,7 @@ export class FrameDecoder {
     this.pendingFill = 0;
     this.sinkRemaining = 0;
     this.sink = null;
+    this.target = null;
     this.failed = null;
   }
 
@@ -118,14 +123,26 @@ export class FrameDecoder {
    * (already checked) header, up to 1 MiB up front and grown as bytes arrive beyond that. A frame
    * `sink` takes (by its header) is handed over in body pieces instead, never assembled. Throws a
    * parse_error AerospikeError on a bad header.
+   *
+   * `borrowed`: the caller reuses `chunk` after the call, so frames and pieces must not be views of
+   * it. The unconsumed rest of the chunk is then copied once, at the first frame or piece handed
+   * out, and everything after is a view of that copy: one allocation per chunk however many small
+   * frames it holds, and none for bytes that only go into a spanning frame's storage.
    */
-  push(chunk: Uint8Array, onFrame: (frame: Frame) => void, sink?: FrameSink): void {
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => void, sink?: FrameSink, borrowed = false): void {
     if (this.failed !== null) throw this.failed;
-    const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.target = null;
+    let data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let offset = 0;
-    const end = data.length;
+    let end = data.length;
     while (offset < end) {
       if (this.sinkRemaining > 0) {
+        if (borrowed) {
+          data = ownedCopy(data, offset, end);
+          end -= offset;
+          offset = 0;
+          borrowed = false;
+        }
         const take = Math.min(end - offset, this.sinkRemaining);
         this.sinkRemaining -= take;
         this.sinkFill += take;
@@ -158,6 +175,12 @@ export class FrameDecoder {
           this.startSink(sink, bodyLength);
           continue;
         }
+        if (offset + PROTO_HEADER_SIZE + bodyLength <= end && borrowed) {
+          data = ownedCopy(data, offset, end);
+          end -= offset;
+          offset = 0;
+          borrowed = false;
+        }
         const frameEnd = offset + PROTO_HEADER_SIZE + bodyLength;
         if (frameEnd <= end) {
           const frame = new SlicedFrame(data, offset, frameEnd);
@@ -187,6 +210,37 @@ export class FrameDecoder {
       this.startPending(PROTO_HEADER_SIZE + bodyLength);
       this.header.copy(this.pending!, 0);
       this.pendingFill = PROTO_HEADER_SIZE;
+    }
+  }
+
+  /**
+   * Where the next bytes may be read straight into: the unfilled part of the storage of the frame
+   * being assembled, when at least `minBytes` of its body are still missing (undefined otherwise).
+   * The region ends at the frame's end, so a read into it never holds the next frame's bytes. The
+   * storage grows as for pushed bytes (doubling behind the bytes received), never to the declared size.
+   */
+  bodyTarget(minBytes: number): Buffer | undefined {
+    this.target = null;
+    if (this.pending === null || this.failed !== null || this.pendingLength - this.pendingFill < minBytes) return undefined;
+    if (this.pending.length - this.pendingFill < minBytes) this.reserve(this.pendingFill + minBytes);
+    this.target = this.pending.subarray(this.pendingFill);
+    return this.target;
+  }
+
+  /** `count` bytes were read into the region bodyTarget returned last; completes the frame when it is whole. */
+  bodyFilled(count: number, onFrame: (frame: Frame) => void): void {
+    if (this.failed !== null) throw this.failed;
+    const target = this.target;
+    this.target = null;
+    if (target === null || !Number.isInteger(count) || count < 0 || count > target.length) {
+      throw new RangeError(`bodyFilled(${count}) does not match a region lent by bodyTarget (${target === null ? 'none lent' : `${target.length} bytes`})`);
+    }
+    this.pendingFill += count;
+    if (this.pendingFill === this.pendingLength) {
+      const bytes = this.pending!;
+      this.pending = null;
+      this.pendingFill = 0;
+      onFrame(makeFrame(bytes));
     }
   }
 
@@ -242,7 +296,15 @@ export class FrameDecoder {
     this.pending = null;
     this.sinkRemaining = 0;
     this.sink = null;
+    this.target = null;
     this.headerFill = 0;
     return this.failed;
   }
+}
+
+/** Bytes [start, end) of `data` in memory of their own. */
+function ownedCopy(data: Buffer, start: number, end: number): Buffer {
+  const copy = Buffer.allocUnsafe(end - start);
+  data.copy(copy, 0, start, end);
+  return copy;
 }
