@@ -8,6 +8,7 @@
 
 import { parseError } from '../errors';
 import { DEFAULT_MAX_FRAME_BYTES, PROTO_HEADER_SIZE, PROTO_VERSION, messageTypeNames } from './constants';
+import { resizableArrayBuffer, type ResizableArrayBuffer } from './resizable-storage';
 
 export interface Frame {
   /** Message type from the header (1 info, 2 admin, 3 as_msg, 4 compressed). */
@@ -67,8 +68,9 @@ class SlicedFrame implements Frame {
 }
 
 /**
- * A frame spanning chunks gets at most this much storage up front; beyond it, storage doubles as
- * bytes arrive. A declared length alone (8 bytes from the peer) must not reserve up to maxFrameBytes.
+ * Storage for a frame spanning chunks is committed at most this far ahead of the bytes received: a
+ * declared length alone (8 bytes from the peer) must not reserve up to maxFrameBytes. Larger frames
+ * grow in place (a resizable ArrayBuffer); where the runtime has none, storage doubles and is copied.
  */
 const EAGER_FRAME_BYTES = 1024 * 1024;
 
@@ -78,6 +80,8 @@ export class FrameDecoder {
   private headerFill = 0;
   /** Storage of the frame being assembled once its header is known and its body spans chunks. */
   private pending: Buffer | null = null;
+  /** Set when `pending` is a view of a resizable store that grows in place. */
+  private store: ResizableArrayBuffer | undefined = undefined;
   /** The whole size (header + body) of the frame being assembled. */
   private pendingLength = 0;
   private pendingFill = 0;
@@ -110,6 +114,7 @@ export class FrameDecoder {
   reset(): void {
     this.headerFill = 0;
     this.pending = null;
+    this.store = undefined;
     this.pendingFill = 0;
     this.sinkRemaining = 0;
     this.sink = null;
@@ -120,7 +125,7 @@ export class FrameDecoder {
   /**
    * Consumes `chunk`, calling `onFrame` for each frame it completes, in order. Frames wholly inside
    * `chunk` are zero-copy views of it; a frame spanning chunks is copied into storage sized from its
-   * (already checked) header, up to 1 MiB up front and grown as bytes arrive beyond that. A frame
+   * (already checked) header, up to 1 MiB up front and grown as bytes arrive, at most 1 MiB ahead. A frame
    * `sink` takes (by its header) is handed over in body pieces instead, never assembled. Throws a
    * parse_error AerospikeError on a bad header.
    *
@@ -161,6 +166,7 @@ export class FrameDecoder {
         if (this.pendingFill === this.pendingLength) {
           const bytes = this.pending;
           this.pending = null;
+          this.store = undefined;
           this.pendingFill = 0;
           onFrame(makeFrame(bytes));
         }
@@ -239,6 +245,7 @@ export class FrameDecoder {
     if (this.pendingFill === this.pendingLength) {
       const bytes = this.pending!;
       this.pending = null;
+      this.store = undefined;
       this.pendingFill = 0;
       onFrame(makeFrame(bytes));
     }
@@ -263,13 +270,20 @@ export class FrameDecoder {
   private startPending(frameLength: number): void {
     this.pendingLength = frameLength;
     this.pendingFill = 0;
-    this.pending = Buffer.allocUnsafe(Math.min(frameLength, EAGER_FRAME_BYTES));
+    this.store = frameLength > EAGER_FRAME_BYTES ? resizableArrayBuffer(EAGER_FRAME_BYTES, frameLength) : undefined;
+    this.pending = this.store !== undefined ? Buffer.from(this.store, 0, EAGER_FRAME_BYTES) : Buffer.allocUnsafe(Math.min(frameLength, EAGER_FRAME_BYTES));
   }
 
-  /** Grows the pending storage (doubling, never past the frame's size) to hold `needed` bytes. */
+  /** Grows the pending storage to hold `needed` bytes, never past the frame's size. */
   private reserve(needed: number): void {
     const current = this.pending!;
     if (needed <= current.length) return;
+    if (this.store !== undefined) {
+      const size = Math.min(this.pendingLength, needed + EAGER_FRAME_BYTES);
+      this.store.resize(size);
+      this.pending = Buffer.from(this.store, 0, size);
+      return;
+    }
     const grown = Buffer.allocUnsafe(Math.min(this.pendingLength, Math.max(needed, current.length * 2)));
     current.copy(grown, 0, 0, this.pendingFill);
     this.pending = grown;
@@ -294,6 +308,7 @@ export class FrameDecoder {
   private fail(message: string): Error {
     this.failed = parseError(message);
     this.pending = null;
+    this.store = undefined;
     this.sinkRemaining = 0;
     this.sink = null;
     this.target = null;
