@@ -130,7 +130,7 @@ describe('FrameDecoder with borrowed chunks and direct reads', () => {
     expect(decoder.bodyTarget(1)!.length).toBe(49_000);
   });
 
-  it('commits storage for a declared 128 MiB body at most 1 MiB ahead of the bytes received', () => {
+  it('lends at most 1 MiB for a declared 128 MiB body of which 1 KiB arrived, and grows it only as bytes arrive', () => {
     const decoder = new FrameDecoder();
     decoder.push(Buffer.concat([encodeProtoHeader(3, 128 * MiB), body(1024, 1)]), () => undefined);
     const first = decoder.bodyTarget(16_384)!;
