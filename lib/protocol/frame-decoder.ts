@@ -224,7 +224,7 @@ export class FrameDecoder {
   bodyTarget(minBytes: number): Buffer | undefined {
     this.target = null;
     if (this.pending === null || this.failed !== null || this.pendingLength - this.pendingFill < minBytes) return undefined;
-    if (this.pending.length - this.pendingFill < minBytes) this.reserve(this.pendingFill + minBytes);
+    this.reserve(this.pendingFill + minBytes);
     this.target = this.pending.subarray(this.pendingFill);
     return this.target;
   }
