@@ -311,9 +311,13 @@ export class FrameDecoder {
   }
 }
 
-/** Bytes [start, end) of `data` in memory of their own. */
+/**
+ * Bytes [start, end) of `data` in memory of their own. Not from Buffer's shared pool: a reply's
+ * ArrayBuffer (shown by inspect with showHidden) must hold only that read's bytes, as the socket's
+ * own per-read buffers did, not whatever else the process put in the pool (passwords, keys).
+ */
 function ownedCopy(data: Buffer, start: number, end: number): Buffer {
-  const copy = Buffer.allocUnsafe(end - start);
+  const copy = Buffer.allocUnsafeSlow(end - start);
   data.copy(copy, 0, start, end);
   return copy;
 }
