@@ -17,6 +17,7 @@ import type { TlsOptions } from '../node-transport';
 import { tlsConnectOptions, type ConnectConfig } from './connect-config';
 import { scheduleDeadline } from './deadline';
 import { connectError, tlsHandshakeError } from './socket-errors';
+import { SocketReader } from './socket-reader';
 
 /** Creates the (not yet connected) socket; injectable so tests can wrap or observe sockets. */
 export type SocketFactory = (config: ConnectConfig) => Socket;
@@ -63,9 +64,15 @@ export function tlsConnectionOptions(config: ConnectConfig): ConnectionOptions {
   return options;
 }
 
+/**
+ * Sockets are read through `onread` (see SocketReader): it skips the Readable stream's per-read
+ * buffering and allocation, and lets a large frame's body be read straight into its storage.
+ */
 export const defaultSocketFactory: SocketFactory = (config) => {
-  if (config.tls !== undefined) return tlsConnect(tlsConnectionOptions(config));
-  return netConnect({ host: config.host, port: config.port });
+  const reader = new SocketReader();
+  // tls.connect honours onread too (Node ≥ 20, documented though absent from its typings).
+  if (config.tls !== undefined) return reader.bind(tlsConnect({ ...tlsConnectionOptions(config), onread: reader.onread } as ConnectionOptions));
+  return reader.bind(netConnect({ host: config.host, port: config.port, onread: reader.onread }));
 };
 
 /**

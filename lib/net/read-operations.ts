@@ -86,6 +86,11 @@ abstract class BaseRead<T> implements ReadOperation {
     return this.ctx.pipelinable;
   }
 
+  /** Admin replies carry session tokens (login). */
+  get secret(): boolean {
+    return this.ctx.kind === 'admin';
+  }
+
   /** Attaches the telemetry span this read closes (recv, or the info/login rpc span). */
   trace(channel: Channel, context: SpanContext | undefined): void {
     if (context !== undefined) this.span = { channel, context };

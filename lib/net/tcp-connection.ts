@@ -11,6 +11,7 @@ import { FrameDecoder, type Frame, type FrameSink } from '../protocol/frame-deco
 import type { ConnectConfig } from './connect-config';
 import { MAX_TIMER_DELAY_MS } from './deadline';
 import { networkError } from './socket-errors';
+import { readerOf, SocketReader, type ReadSink } from './socket-reader';
 
 /** What the connection needs from an operation waiting for reply frames. */
 export interface ReadOperation {
@@ -28,6 +29,8 @@ export interface ReadOperation {
   onError(error: AerospikeError): void;
   /** Set when the operation gathers frame bodies itself (commandStream$): see BodySink. */
   readonly sink: BodySink | undefined;
+  /** Its reply may carry a secret (a session token): the reused read buffer is wiped after it. */
+  readonly secret: boolean;
 }
 
 /** Frame bodies handed over in pieces, straight from the socket's chunks. */
@@ -41,9 +44,15 @@ export interface BodySink {
 
 type Phase = 'idle' | 'drain' | 'read' | 'paused';
 
+/**
+ * A frame body with at least this much still missing is read straight into its storage: the copy
+ * it saves outweighs the extra read that may follow to fetch the next header.
+ */
+const DIRECT_READ_MIN_BYTES = 16 * 1024;
+
 let nextConnectionId = 1;
 
-export class TcpConnection implements Connection {
+export class TcpConnection implements Connection, ReadSink {
   readonly id = nextConnectionId++;
   readonly host: string;
   readonly port: number;
@@ -72,7 +81,7 @@ export class TcpConnection implements Connection {
     this.nodeName = config.nodeName;
     this.decoder = new FrameDecoder({ maxFrameBytes: config.maxFrameBytes });
     // One set of listeners for the connection's whole life: nothing is added per operation.
-    socket.on('data', this.onData);
+    (readerOf(socket) ?? new SocketReader()).attach(socket, this);
     socket.on('drain', this.onDrain);
     socket.on('error', this.onSocketError);
     socket.on('end', this.onSocketEnd);
@@ -176,19 +185,42 @@ export class TcpConnection implements Connection {
     });
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** ReadSink: the decoder lends a large frame's unfilled body for the next read. */
+  readTarget(): Buffer | undefined {
+    return this.failure === null ? this.decoder.bodyTarget(DIRECT_READ_MIN_BYTES) : undefined;
+  }
+
+  /** ReadSink: `count` bytes landed in the body readTarget lent. */
+  onFilled(count: number): void {
+    this.received(undefined, count, false);
+  }
+
+  /** ReadSink: a chunk, from the reader's scratch buffer (borrowed) or from a 'data' event. */
+  onChunk(chunk: Buffer, borrowed: boolean): void {
+    const wipe = borrowed && this.queue[0]?.secret === true;
+    this.received(chunk, chunk.length, borrowed);
+    // The scratch buffer outlives the reply and is reachable from the socket (inspect shows it).
+    if (wipe) chunk.fill(0);
+  }
+
+  /** `count` bytes arrived, in `chunk` or (undefined) straight into the lent body region. */
+  private received(chunk: Buffer | undefined, count: number, borrowed: boolean): void {
     if (this.failure !== null) return;
     if (this.queue.length === 0) {
-      this.fail(new AerospikeError('network_error', `received ${chunk.length} bytes from ${this.config.address} while no operation was in flight`));
+      this.fail(new AerospikeError('network_error', `received ${count} bytes from ${this.config.address} while no operation was in flight`));
       return;
     }
     const head = this.queue[0];
     const wasAwaitingBody = this.decoder.awaitingBody;
     this.progressed = false;
     try {
-      // Only an operation that gathers bodies is offered frames in pieces (a later head without a
-      // sink would get whole frames through onFrame, which every read handles).
-      this.decoder.push(chunk, this.onFrame, head!.sink === undefined ? undefined : this.frameSink);
+      if (chunk === undefined) {
+        this.decoder.bodyFilled(count, this.onFrame);
+      } else {
+        // Only an operation that gathers bodies is offered frames in pieces (a later head without a
+        // sink would get whole frames through onFrame, which every read handles).
+        this.decoder.push(chunk, this.onFrame, head!.sink === undefined ? undefined : this.frameSink, borrowed);
+      }
     } catch (err) {
       this.fail(toAerospikeError(err));
       return;
@@ -207,7 +239,7 @@ export class TcpConnection implements Connection {
       if (this.phase !== 'read') this.startRead();
       else this.readStartedAt = this.scheduler.now();
     }
-  };
+  }
 
   private readonly onFrame = (frame: Frame): void => {
     if (this.failure !== null) return;

@@ -2,6 +2,8 @@
 // the body pieces of frames a sink takes.
 // Checks version, known type and the declared length against a cap before allocating anything, and
 // reserves storage for a large frame as its bytes arrive, not from its declared length alone.
+// A caller may lend chunks it reuses (copied before anything is handed out) or read straight into
+// the storage of the frame being assembled (bodyTarget/bodyFilled).
 // Pure: no sockets, no timers. After it throws, the stream is desynchronised and the decoder refuses more input.
 
 import { parseError } from '../errors';
@@ -67,6 +69,8 @@ class SlicedFrame implements Frame {
 /**
  * A frame spanning chunks gets at most this much storage up front; beyond it, storage doubles as
  * bytes arrive. A declared length alone (8 bytes from the peer) must not reserve up to maxFrameBytes.
+ * Not a resizable ArrayBuffer growing in place: Buffers over one are much slower to slice (Node 20:
+ * subarray ~15×), and the frame's records are sliced many times downstream.
  */
 const EAGER_FRAME_BYTES = 1024 * 1024;
 
@@ -83,6 +87,8 @@ export class FrameDecoder {
   private sinkRemaining = 0;
   private sinkFill = 0;
   private sink: FrameSink | null = null;
+  /** The region bodyTarget last lent, until bodyFilled or any other input. */
+  private target: Buffer | null = null;
   private failed: Error | null = null;
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -109,6 +115,7 @@ export class FrameDecoder {
     this.pendingFill = 0;
     this.sinkRemaining = 0;
     this.sink = null;
+    this.target = null;
     this.failed = null;
   }
 
@@ -118,14 +125,26 @@ export class FrameDecoder {
    * (already checked) header, up to 1 MiB up front and grown as bytes arrive beyond that. A frame
    * `sink` takes (by its header) is handed over in body pieces instead, never assembled. Throws a
    * parse_error AerospikeError on a bad header.
+   *
+   * `borrowed`: the caller reuses `chunk` after the call, so frames and pieces must not be views of
+   * it. The unconsumed rest of the chunk is then copied once, at the first frame or piece handed
+   * out, and everything after is a view of that copy: one allocation per chunk however many small
+   * frames it holds, and none for bytes that only go into a spanning frame's storage.
    */
-  push(chunk: Uint8Array, onFrame: (frame: Frame) => void, sink?: FrameSink): void {
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => void, sink?: FrameSink, borrowed = false): void {
     if (this.failed !== null) throw this.failed;
-    const data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    this.target = null;
+    let data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     let offset = 0;
-    const end = data.length;
+    let end = data.length;
     while (offset < end) {
       if (this.sinkRemaining > 0) {
+        if (borrowed) {
+          data = ownedCopy(data, offset, end);
+          end -= offset;
+          offset = 0;
+          borrowed = false;
+        }
         const take = Math.min(end - offset, this.sinkRemaining);
         this.sinkRemaining -= take;
         this.sinkFill += take;
@@ -157,6 +176,12 @@ export class FrameDecoder {
           offset += PROTO_HEADER_SIZE;
           this.startSink(sink, bodyLength);
           continue;
+        }
+        if (offset + PROTO_HEADER_SIZE + bodyLength <= end && borrowed) {
+          data = ownedCopy(data, offset, end);
+          end -= offset;
+          offset = 0;
+          borrowed = false;
         }
         const frameEnd = offset + PROTO_HEADER_SIZE + bodyLength;
         if (frameEnd <= end) {
@@ -190,6 +215,37 @@ export class FrameDecoder {
     }
   }
 
+  /**
+   * Where the next bytes may be read straight into: the unfilled part of the storage of the frame
+   * being assembled, when at least `minBytes` of its body are still missing (undefined otherwise).
+   * The region ends at the frame's end, so a read into it never holds the next frame's bytes. The
+   * storage grows as for pushed bytes (doubling behind the bytes received), never to the declared size.
+   */
+  bodyTarget(minBytes: number): Buffer | undefined {
+    this.target = null;
+    if (this.pending === null || this.failed !== null || this.pendingLength - this.pendingFill < minBytes) return undefined;
+    this.reserve(this.pendingFill + minBytes);
+    this.target = this.pending.subarray(this.pendingFill);
+    return this.target;
+  }
+
+  /** `count` bytes were read into the region bodyTarget returned last; completes the frame when it is whole. */
+  bodyFilled(count: number, onFrame: (frame: Frame) => void): void {
+    if (this.failed !== null) throw this.failed;
+    const target = this.target;
+    this.target = null;
+    if (target === null || !Number.isInteger(count) || count < 0 || count > target.length) {
+      throw new RangeError(`bodyFilled(${count}) does not match a region lent by bodyTarget (${target === null ? 'none lent' : `${target.length} bytes`})`);
+    }
+    this.pendingFill += count;
+    if (this.pendingFill === this.pendingLength) {
+      const bytes = this.pending!;
+      this.pending = null;
+      this.pendingFill = 0;
+      onFrame(makeFrame(bytes));
+    }
+  }
+
   private startSink(sink: FrameSink, bodyLength: number): void {
     if (bodyLength === 0) {
       sink.end();
@@ -212,11 +268,18 @@ export class FrameDecoder {
     this.pending = Buffer.allocUnsafe(Math.min(frameLength, EAGER_FRAME_BYTES));
   }
 
-  /** Grows the pending storage (doubling, never past the frame's size) to hold `needed` bytes. */
+  /**
+   * Grows the pending storage to hold `needed` bytes: doubling, never past the frame's size. Once
+   * the rest of the frame is within EAGER_FRAME_BYTES of the bytes received, it takes the whole frame
+   * at once, while little is there to copy: real scan frames are 1 MiB plus one record, and growing
+   * only when full copied each whole frame a second time for its last few KiB.
+   */
   private reserve(needed: number): void {
     const current = this.pending!;
-    if (needed <= current.length) return;
-    const grown = Buffer.allocUnsafe(Math.min(this.pendingLength, Math.max(needed, current.length * 2)));
+    if (current.length === this.pendingLength) return;
+    const wholeNow = this.pendingFill + EAGER_FRAME_BYTES >= this.pendingLength;
+    if (needed <= current.length && !wholeNow) return;
+    const grown = Buffer.allocUnsafe(wholeNow ? this.pendingLength : Math.min(this.pendingLength, Math.max(needed, current.length * 2)));
     current.copy(grown, 0, 0, this.pendingFill);
     this.pending = grown;
   }
@@ -242,7 +305,19 @@ export class FrameDecoder {
     this.pending = null;
     this.sinkRemaining = 0;
     this.sink = null;
+    this.target = null;
     this.headerFill = 0;
     return this.failed;
   }
+}
+
+/**
+ * Bytes [start, end) of `data` in memory of their own. Not from Buffer's shared pool: a reply's
+ * ArrayBuffer (shown by inspect with showHidden) must hold only that read's bytes, as the socket's
+ * own per-read buffers did, not whatever else the process put in the pool (passwords, keys).
+ */
+function ownedCopy(data: Buffer, start: number, end: number): Buffer {
+  const copy = Buffer.allocUnsafeSlow(end - start);
+  data.copy(copy, 0, start, end);
+  return copy;
 }
