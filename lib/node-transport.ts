@@ -24,6 +24,12 @@ export interface CommandOptions {
 export interface StreamOptions {
   readonly useCompression?: boolean;
   readonly attempt?: number;
+  /**
+   * The subscriber keeps nothing of a frame (no view into it) once its next() returns, so the
+   * transport may read a later frame into the same memory. Default false. A transport may ignore it
+   * (FakeTransport does); TcpTransport reuses the storage of frames it assembled across reads.
+   */
+  readonly lendFrames?: boolean;
 }
 
 /** frames(): stream$ options plus the queue limits past which reading pauses. */

@@ -46,7 +46,8 @@ export function nextTaskId(): bigint {
 export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: PartitionTracker, nodeName: string): { values: T[]; last: boolean } {
   const values: T[] = [];
   let last = false;
-  for (const record of decodeRecords(frame.subarray(PROTO_HEADER_SIZE))) {
+  // owned: the records keep no view of the frame, whose memory the transport reads the next frame into (lendFrames)
+  for (const record of decodeRecords(frame.subarray(PROTO_HEADER_SIZE), true)) {
     if (record.partitionDone) {
       tracker.partitionDone(record.generation, record.resultCode);
     } else if (record.last) {
@@ -91,7 +92,7 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
       const request = cmd.encode(partitionRequests(partitions), taskId, wanted);
       const deadline = readDeadlineMs(policy, budget.remainingMs());
       let completed = false;
-      return withPooledConnection$(node.pool, (conn) => ctx.transport.stream$(conn, request, deadline, { useCompression: policy.useCompression, attempt }), 'complete').pipe(
+      return withPooledConnection$(node.pool, (conn) => ctx.transport.stream$(conn, request, deadline, { useCompression: policy.useCompression, attempt, lendFrames: true }), 'complete').pipe(
         mergeMap((frame) => {
           const { values, last } = recordsOfFrame(frame, cmd, tracker, node.name);
           if (last) completed = true;

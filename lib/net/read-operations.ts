@@ -39,6 +39,8 @@ export interface ReadContext {
   /** The `node` of errors. */
   readonly label: string;
   readonly pipelinable: boolean;
+  /** stream$ with lendFrames: each frame's storage may be reused once the subscriber's next() returns. */
+  readonly lendFrames?: boolean;
 }
 
 function checkType(frame: Frame, ctx: ReadContext, accepts: number): void {
@@ -84,6 +86,10 @@ abstract class BaseRead<T> implements ReadOperation {
 
   get pipelinable(): boolean {
     return this.ctx.pipelinable;
+  }
+
+  get lendsFrames(): boolean {
+    return this.ctx.lendFrames === true;
   }
 
   /** Admin replies carry session tokens (login). */

@@ -31,6 +31,8 @@ export interface ReadOperation {
   readonly sink: BodySink | undefined;
   /** Its reply may carry a secret (a session token): the reused read buffer is wiped after it. */
   readonly secret: boolean;
+  /** The subscriber keeps nothing of a frame once it has taken it (stream$ lendFrames): its storage may be reused. */
+  readonly lendsFrames: boolean;
 }
 
 /** Frame bodies handed over in pieces, straight from the socket's chunks. */
@@ -249,6 +251,7 @@ export class TcpConnection implements Connection, ReadSink {
     }
     this.progressed = true;
     if (op.onFrame(frame)) this.finishHead(op);
+    else if (op.lendsFrames) this.decoder.recycle(frame);
   };
 
   /** Routes frames to the head operation's sink when it wants them in pieces. */
@@ -268,6 +271,8 @@ export class TcpConnection implements Connection, ReadSink {
   /** `op`, the head of the queue, has its whole reply. */
   private finishHead(op: ReadOperation): void {
     this.queue.shift();
+    // an idle pooled connection must not hold a recycled frame's megabyte
+    if (op.lendsFrames) this.decoder.dropSpare();
     if (this.queue.length === 0) {
       // The deadline timer stays armed: the next operation usually reuses it (see restartTimer);
       // if none comes it fires once on an idle connection and lapses. close()/fail() clear it.

@@ -61,6 +61,21 @@ function runSpec(conn: TcpConnection, kind: ReplyKind, deadlineMs: number, compr
   return rpcCommands === undefined ? spec : { ...spec, rpcCommands };
 }
 
+/** A stream$ spec whose frames are lent (ReadContext.lendFrames); fields listed, as specs are per call. */
+function lendingSpec(spec: RunSpec): RunSpec {
+  return {
+    kind: spec.kind,
+    deadlineMs: spec.deadlineMs,
+    compress: spec.compress,
+    attempt: spec.attempt,
+    pipelinable: spec.pipelinable,
+    maxFrameBytes: spec.maxFrameBytes,
+    address: spec.address,
+    label: spec.label,
+    lendFrames: true,
+  };
+}
+
 export class TcpTransport implements NodeTransport {
   private readonly scheduler: SchedulerLike;
   private readonly socketFactory: SocketFactory;
@@ -144,7 +159,9 @@ export class TcpTransport implements NodeTransport {
     const tcp = this.own(conn);
     const spec = this.commandSpec(tcp, request, deadlineMs, opts, false);
     if (spec.kind !== 'as_msg') throw new TypeError("stream$ reads as_msg frames only: messageType must be 'as_msg' or absent");
-    return this.run$(tcp, request, spec, streamRead);
+    const lend = opts?.lendFrames;
+    if (lend !== undefined && typeof lend !== 'boolean') throw new TypeError(`lendFrames must be a boolean, got ${describeValue(lend)}`);
+    return this.run$(tcp, request, lend === true ? lendingSpec(spec) : spec, streamRead);
   }
 
   /**
@@ -153,7 +170,9 @@ export class TcpTransport implements NodeTransport {
    */
   frames(conn: Connection, request: Request, deadlineMs: number, opts?: FramesOptions): AsyncIterable<Buffer> {
     const tcp = this.own(conn);
-    return backpressuredFrames(this.stream$(conn, request, deadlineMs, opts), tcp, opts);
+    // frames() queues frames for the loop: they are never lent
+    const streamOpts: StreamOptions | undefined = opts?.lendFrames === true ? { useCompression: opts.useCompression, attempt: opts.attempt } : opts;
+    return backpressuredFrames(this.stream$(conn, request, deadlineMs, streamOpts), tcp, opts);
   }
 
   login$(conn: Connection, opts: LoginOptions): Observable<LoginReply> {

@@ -74,6 +74,9 @@ class SlicedFrame implements Frame {
  */
 const EAGER_FRAME_BYTES = 1024 * 1024;
 
+/** The most extra room whole-frame storage gets once frames are being recycled (see wholeStorage()). */
+const RECYCLE_SLACK_BYTES = 128 * 1024;
+
 export class FrameDecoder {
   readonly maxFrameBytes: number;
   private readonly header = Buffer.alloc(PROTO_HEADER_SIZE);
@@ -89,6 +92,13 @@ export class FrameDecoder {
   private sink: FrameSink | null = null;
   /** The region bodyTarget last lent, until bodyFilled or any other input. */
   private target: Buffer | null = null;
+  /** The storage and frame bytes of the last frame assembled in storage, until the next one: what recycle() may take back. */
+  private assembledStorage: Buffer | null = null;
+  private assembledBytes: Buffer | null = null;
+  /** A recycled frame's storage, used for the next frame it can hold (see recycle()). */
+  private spare: Buffer | null = null;
+  /** A consumer recycles frames: whole-frame storage gets slack. */
+  private spareWanted = false;
   private failed: Error | null = null;
 
   constructor(options: FrameDecoderOptions = {}) {
@@ -117,6 +127,27 @@ export class FrameDecoder {
     this.sink = null;
     this.target = null;
     this.failed = null;
+    this.dropSpare();
+  }
+
+  /**
+   * The consumer is done with `frame` (it keeps no view of it): when it is the last frame assembled
+   * in storage, that storage may hold a later frame. A scan's frames are about 1 MiB each; fresh
+   * storage for every one cost more in page faults (kernel time) than decoding its records.
+   */
+  recycle(frame: Frame): void {
+    this.spareWanted = true;
+    if (this.assembledBytes !== null && frame.bytes === this.assembledBytes) this.spare = this.assembledStorage;
+    this.assembledStorage = null;
+    this.assembledBytes = null;
+  }
+
+  /** Lets go of recycled storage (the stream that recycled it ended). */
+  dropSpare(): void {
+    this.spare = null;
+    this.spareWanted = false;
+    this.assembledStorage = null;
+    this.assembledBytes = null;
   }
 
   /**
@@ -160,12 +191,7 @@ export class FrameDecoder {
         data.copy(this.pending, this.pendingFill, offset, offset + take);
         this.pendingFill += take;
         offset += take;
-        if (this.pendingFill === this.pendingLength) {
-          const bytes = this.pending;
-          this.pending = null;
-          this.pendingFill = 0;
-          onFrame(makeFrame(bytes));
-        }
+        if (this.pendingFill === this.pendingLength) onFrame(makeFrame(this.completePending()));
         continue;
       }
 
@@ -225,7 +251,8 @@ export class FrameDecoder {
     this.target = null;
     if (this.pending === null || this.failed !== null || this.pendingLength - this.pendingFill < minBytes) return undefined;
     this.reserve(this.pendingFill + minBytes);
-    this.target = this.pending.subarray(this.pendingFill);
+    // capped at the frame's end: recycled storage may be larger than the frame
+    this.target = this.pending.subarray(this.pendingFill, Math.min(this.pending.length, this.pendingLength));
     return this.target;
   }
 
@@ -238,12 +265,18 @@ export class FrameDecoder {
       throw new RangeError(`bodyFilled(${count}) does not match a region lent by bodyTarget (${target === null ? 'none lent' : `${target.length} bytes`})`);
     }
     this.pendingFill += count;
-    if (this.pendingFill === this.pendingLength) {
-      const bytes = this.pending!;
-      this.pending = null;
-      this.pendingFill = 0;
-      onFrame(makeFrame(bytes));
-    }
+    if (this.pendingFill === this.pendingLength) onFrame(makeFrame(this.completePending()));
+  }
+
+  /** The assembled frame's bytes (its storage may be a larger recycled buffer), remembered for recycle(). */
+  private completePending(): Buffer {
+    const storage = this.pending!;
+    const bytes = storage.length === this.pendingLength ? storage : storage.subarray(0, this.pendingLength);
+    this.pending = null;
+    this.pendingFill = 0;
+    this.assembledStorage = storage;
+    this.assembledBytes = bytes;
+    return bytes;
   }
 
   private startSink(sink: FrameSink, bodyLength: number): void {
@@ -265,7 +298,23 @@ export class FrameDecoder {
   private startPending(frameLength: number): void {
     this.pendingLength = frameLength;
     this.pendingFill = 0;
-    this.pending = Buffer.allocUnsafe(Math.min(frameLength, EAGER_FRAME_BYTES));
+    const spare = this.spare;
+    if (spare !== null && spare.length >= frameLength) {
+      this.spare = null;
+      this.pending = spare;
+      return;
+    }
+    this.pending = frameLength <= EAGER_FRAME_BYTES ? this.wholeStorage(frameLength) : Buffer.allocUnsafe(EAGER_FRAME_BYTES);
+  }
+
+  /**
+   * Storage for a whole frame: exactly its size, or, once frames are being recycled, an eighth more
+   * (16 KiB to 128 KiB), so the next frame (real scan frames differ by a record or so) fits in it too.
+   */
+  private wholeStorage(frameLength: number): Buffer {
+    if (!this.spareWanted) return Buffer.allocUnsafe(frameLength);
+    const slack = Math.min(RECYCLE_SLACK_BYTES, Math.max(16 * 1024, frameLength >>> 3));
+    return Buffer.allocUnsafe(Math.min(frameLength + slack, this.maxFrameBytes + PROTO_HEADER_SIZE));
   }
 
   /**
@@ -276,10 +325,10 @@ export class FrameDecoder {
    */
   private reserve(needed: number): void {
     const current = this.pending!;
-    if (current.length === this.pendingLength) return;
+    if (current.length >= this.pendingLength) return;
     const wholeNow = this.pendingFill + EAGER_FRAME_BYTES >= this.pendingLength;
     if (needed <= current.length && !wholeNow) return;
-    const grown = Buffer.allocUnsafe(wholeNow ? this.pendingLength : Math.min(this.pendingLength, Math.max(needed, current.length * 2)));
+    const grown = wholeNow ? this.wholeStorage(this.pendingLength) : Buffer.allocUnsafe(Math.min(this.pendingLength, Math.max(needed, current.length * 2)));
     current.copy(grown, 0, 0, this.pendingFill);
     this.pending = grown;
   }

@@ -6,6 +6,7 @@ import { parseError } from '../errors';
 import { AS_MSG_HEADER_SIZE, FieldType, Info3 } from './constants';
 import { asBuffer, checkAsMsgRecord } from './as-msg';
 import { decodeName } from './name-cache';
+import { ownedBytes } from './owned-bytes';
 import { decodeBinValueAt, type Value } from './value';
 
 export interface DecodedRecord {
@@ -35,8 +36,12 @@ export interface DecodedRecord {
 /** Seconds between 1970-01-01 and 2010-01-01, the epoch of void times. */
 export const CITRUSLEAF_EPOCH_SECONDS = 1_262_304_000;
 
-/** Every record of a reply body (a whole frame body, inflated when it was compressed), in order. */
-export function decodeRecords(body: Uint8Array): DecodedRecord[] {
+/**
+ * Every record of a reply body (a whole frame body, inflated when it was compressed), in order.
+ * `owned`: no record keeps a view of `body` (digests, blobs, lists and maps are copied), so the
+ * caller may reuse its memory; otherwise those are views of it.
+ */
+export function decodeRecords(body: Uint8Array, owned = false): DecodedRecord[] {
   const b = asBuffer(body);
   const records: DecodedRecord[] = [];
   const end = b.length;
@@ -44,14 +49,14 @@ export function decodeRecords(body: Uint8Array): DecodedRecord[] {
   while (offset < end) {
     // the whole record is bounds-checked before any of it is decoded
     const recordEnd = checkAsMsgRecord(b, offset, end);
-    records.push(decodeCheckedRecord(b, offset));
+    records.push(decodeCheckedRecord(b, offset, owned));
     offset = recordEnd;
   }
   return records;
 }
 
 /** One record that checkAsMsgRecord passed; every record gets the same shape (absent fields undefined). */
-function decodeCheckedRecord(b: Buffer, o: number): DecodedRecord {
+function decodeCheckedRecord(b: Buffer, o: number, owned: boolean): DecodedRecord {
   let namespace: string | undefined;
   let set: string | undefined;
   let digest: Buffer | undefined;
@@ -70,10 +75,10 @@ function decodeCheckedRecord(b: Buffer, o: number): DecodedRecord {
         set = decodeName(b, at + 5, dataEnd);
         break;
       case FieldType.DIGEST_RIPE:
-        digest = b.subarray(at + 5, dataEnd);
+        digest = owned ? ownedBytes(b, at + 5, dataEnd) : b.subarray(at + 5, dataEnd);
         break;
       case FieldType.KEY:
-        if (size > 1) key = decodeBinValueAt(b, b[at + 5]!, at + 6, dataEnd);
+        if (size > 1) key = decodeBinValueAt(b, b[at + 5]!, at + 6, dataEnd, owned);
         break;
       default:
         break;
@@ -84,7 +89,7 @@ function decodeCheckedRecord(b: Buffer, o: number): DecodedRecord {
   for (let i = 0; i < opCount; i++) {
     const size = b.readUInt32BE(at);
     const nameEnd = at + 8 + b[at + 7]!;
-    bins[decodeName(b, at + 8, nameEnd)] = decodeBinValueAt(b, b[at + 5]!, nameEnd, at + 4 + size);
+    bins[decodeName(b, at + 8, nameEnd)] = decodeBinValueAt(b, b[at + 5]!, nameEnd, at + 4 + size, owned);
     at += 4 + size;
   }
   const info3 = b[o + 3]!;

@@ -8,6 +8,7 @@ import { isDouble, type Double } from './double';
 import { packList, packMap } from './msgpack-writer';
 import { describeValue, isPlainObject } from './value-description';
 import { unpackValue } from './msgpack-reader';
+import { ownedBytes } from './owned-bytes';
 import { RawValue } from './raw-value';
 
 /**
@@ -112,10 +113,11 @@ export function encodeBinValue(value: ValueInput, path: string): RawValue {
 }
 
 /**
- * decodeBinValue of `b[start, end)`, reading strings, integers, doubles and bools in place: the view
+ * decodeBinValue of `b[start, end)`, reading strings, integers, doubles and bools in place (`owned`:
+ * other values copy their bytes, so none is a view of `b`): the view
  * decodeBinValue takes costs as much as the rest of decoding such a value, and a scan decodes millions.
  */
-export function decodeBinValueAt(b: Buffer, particleType: number, start: number, end: number): Value {
+export function decodeBinValueAt(b: Buffer, particleType: number, start: number, end: number, owned = false): Value {
   switch (particleType) {
     case ParticleType.STRING:
       return b.toString('utf8', start, end);
@@ -135,7 +137,8 @@ export function decodeBinValueAt(b: Buffer, particleType: number, start: number,
     default:
       break;
   }
-  return decodeBinValue(particleType, b.subarray(start, end));
+  // owned: a value that would be a view of `b` (blob, list/map bytes, raw particle) gets a copy instead
+  return decodeBinValue(particleType, owned ? ownedBytes(b, start, end) : b.subarray(start, end));
 }
 
 /** The value of a particle read from a reply; list and map particles are decoded from msgpack. */
