@@ -60,7 +60,7 @@ async function benchAll(options: ClientBenchOptions, outDir: string | undefined,
       measureMs: options.measureMs,
       ...(s.scan !== undefined && { scan: s.scan }),
     });
-    console.log(`client bench against a ${server.label}; ${options.rounds} round(s) × ${options.measureMs} ms (+${options.warmupMs} ms warm-up) per load, one full scan per scan run`);
+    console.log(`client bench against a ${server.label}; ${options.rounds} round(s) × ${options.measureMs} ms (+${options.warmupMs} ms warm-up) per load, one measured full scan per scan run, after a whole warm-up scan in the same process`);
     if (officialNote !== '') console.log(officialNote);
     if (options.cpuProfDir !== undefined) mkdirSync(options.cpuProfDir, { recursive: true });
     // a discarded run first, so the server's own warm-up is not charged to round 1's first client
