@@ -77,13 +77,15 @@ describe('DeadlineQueue', () => {
     });
   });
 
-  it('lets a group whose holders were all cancelled lapse at its time without a call, and arms a new group after it', () => {
+  it('disarms a group once its last holder is cancelled, and arms a new group for a later call', () => {
     const scheduler = newScheduler();
     scheduler.run(({ flush }) => {
       const queue = new DeadlineQueue(scheduler);
       const log: string[] = [];
       const group = queue.add(holder(log, 'a', scheduler), scheduler.now() + 100);
       queue.cancel(group, 0);
+      expect(scheduler.actions.filter((a) => !a.closed).length).toBe(0);
+      expect(queue.armed).toBe(0);
       scheduler.schedule(() => queue.add(holder(log, 'b', scheduler), scheduler.now() + 100), 150);
       flush();
       expect(log).toEqual(['b@250']);
