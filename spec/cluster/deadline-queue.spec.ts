@@ -77,21 +77,39 @@ describe('DeadlineQueue', () => {
     });
   });
 
-  it('disarms a group once its last holder is cancelled, and arms a new group for a later call', () => {
+  it('keeps the latest group armed for the next call of its millisecond, and disarms it when a later call arms another group', () => {
     const scheduler = newScheduler();
     scheduler.run(({ flush }) => {
       const queue = new DeadlineQueue(scheduler);
       const log: string[] = [];
       const group = queue.add(holder(log, 'a', scheduler), scheduler.now() + 100);
       queue.cancel(group, 0);
-      expect(scheduler.actions.filter((a) => !a.closed).length).toBe(0);
-      expect(queue.armed).toBe(0);
-      scheduler.schedule(() => queue.add(holder(log, 'b', scheduler), scheduler.now() + 100), 150);
+      expect(queue.armed).toBe(1);
+      // the next call in the same millisecond joins it: no new scheduler action
+      expect(queue.add(holder(log, 'b', scheduler), scheduler.now() + 100)).toBe(group);
+      expect(scheduler.actions.filter((a) => !a.closed).length).toBe(1);
+      queue.cancel(group, 1);
+      scheduler.schedule(() => queue.add(holder(log, 'c', scheduler), scheduler.now() + 100), 50);
       flush();
-      expect(log).toEqual(['b@250']);
+      // a and b were cancelled; c's group disarmed the idle one at 50, and c fired at 150
+      expect(log).toEqual(['c@150']);
       expect(queue.armed).toBe(0);
     });
   });
+
+  it('disarms a group that is not the latest as soon as its last holder is cancelled', () => {
+    const scheduler = newScheduler();
+    scheduler.run(() => {
+      const queue = new DeadlineQueue(scheduler);
+      const log: string[] = [];
+      const early = queue.add(holder(log, 'a', scheduler), scheduler.now() + 100);
+      queue.add(holder(log, 'b', scheduler), scheduler.now() + 200);
+      queue.cancel(early, 0);
+      expect(queue.armed).toBe(1);
+      expect(scheduler.actions.filter((a) => !a.closed).length).toBe(1);
+    });
+  });
+
 
   it('clear() disarms every group: no holder is called and no action stays scheduled', () => {
     const scheduler = newScheduler();
