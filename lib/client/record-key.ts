@@ -24,9 +24,10 @@ export function resolveKey(key: unknown, name = 'key'): ResolvedKey {
   if (key === null || typeof key !== 'object' || Array.isArray(key)) throw new TypeError(`${name} must be { namespace, set, key } or { namespace, set, digest }, got ${describe(key)}`);
   const k = key as Key;
   if (typeof k.namespace !== 'string' || k.namespace.length === 0) throw new TypeError(`${name}.namespace must be a non-empty string, got ${describe(k.namespace)}`);
-  if (Buffer.byteLength(k.namespace, 'utf8') > 31) throw new RangeError(`${name}.namespace must be at most 31 bytes, got ${JSON.stringify(k.namespace)}`);
+  // UTF-8 takes at most 3 bytes per UTF-16 unit: a short name needs no byte count
+  if (k.namespace.length * 3 > 31 && Buffer.byteLength(k.namespace, 'utf8') > 31) throw new RangeError(`${name}.namespace must be at most 31 bytes, got ${JSON.stringify(k.namespace)}`);
   if (typeof k.set !== 'string') throw new TypeError(`${name}.set must be a string ('' for none), got ${describe(k.set)}`);
-  if (Buffer.byteLength(k.set, 'utf8') > 63) throw new RangeError(`${name}.set must be at most 63 bytes, got ${JSON.stringify(k.set)}`);
+  if (k.set.length * 3 > 63 && Buffer.byteLength(k.set, 'utf8') > 63) throw new RangeError(`${name}.set must be at most 63 bytes, got ${JSON.stringify(k.set)}`);
   let digest: Buffer;
   if (k.digest !== undefined) {
     if (!(k.digest instanceof Uint8Array) || k.digest.length !== DIGEST_SIZE) throw new TypeError(`${name}.digest must be a ${DIGEST_SIZE}-byte Uint8Array`);
