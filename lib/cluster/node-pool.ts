@@ -25,11 +25,15 @@ export interface PoolStats {
 }
 
 export class NodePool {
-  // idle connections and when each came back, oldest first, as two parallel arrays: a release allocates nothing
-  private readonly idle: Connection[] = [];
+  // Idle connections and when each came back, oldest first, as two parallel stacks of `idleCount`
+  // entries. Their lengths never shrink (a popped slot is cleared): an array that shrinks on pop goes to
+  // V8's runtime and reallocates on the next push, once per call for a pool that swings between 0 and 1.
+  private readonly idle: Array<Connection | undefined> = [];
   private readonly idleSinceMs: number[] = [];
-  /** Checked-out connections: closing the pool closes them too (their operations end with network_error). */
-  private readonly checkedOut = new Set<Connection>();
+  private idleCount = 0;
+  /** Checked-out connections (`outCount` of them, unordered): closing the pool closes them too (their operations end with network_error). */
+  private readonly checkedOut: Array<Connection | undefined> = [];
+  private outCount = 0;
   /** Connections the pool answers for: idle, checked out, or being opened. */
   private total = 0;
   private inUse = 0;
@@ -82,7 +86,7 @@ export class NodePool {
           return;
         }
         this.inUse++;
-        this.checkedOut.add(conn);
+        this.markOut(conn);
         subscriber.next(conn);
         subscriber.complete();
       });
@@ -98,25 +102,24 @@ export class NodePool {
     const reused = this.takeIdle();
     if (reused === undefined) return undefined;
     this.inUse++;
-    this.checkedOut.add(reused);
+    this.markOut(reused);
     return reused;
   }
 
   /** A connection whose operation completed normally: kept for reuse when it is still open. */
   release(conn: Connection): void {
-    if (!this.checkedOut.delete(conn)) return;
+    if (!this.unmarkOut(conn)) return;
     this.inUse--;
     if (this.closed || !conn.isOpen) {
       this.drop(conn);
       return;
     }
-    this.idle.push(conn);
-    this.idleSinceMs.push(this.scheduler.now());
+    this.pushIdle(conn);
   }
 
   /** A connection that errored or was cut short: never reused (the transport has destroyed it already). */
   discard(conn: Connection): void {
-    if (!this.checkedOut.delete(conn)) return;
+    if (!this.unmarkOut(conn)) return;
     this.inUse--;
     this.drop(conn);
   }
@@ -126,13 +129,21 @@ export class NodePool {
     const now = this.scheduler.now();
     let trimmed = 0;
     // idle is oldest-first: the front holds the longest-idle connections
-    while (this.idle.length > 0 && this.total > this.limits.minConns) {
-      const oldest = this.idle[0]!;
-      if (now - this.idleSinceMs[0]! <= this.limits.maxIdleMs && oldest.isOpen) break;
-      this.idle.shift();
-      this.idleSinceMs.shift();
+    while (trimmed < this.idleCount && this.total > this.limits.minConns) {
+      const oldest = this.idle[trimmed]!;
+      if (now - this.idleSinceMs[trimmed]! <= this.limits.maxIdleMs && oldest.isOpen) break;
       this.drop(oldest);
       trimmed++;
+    }
+    if (trimmed > 0) {
+      // the survivors move down to the bottom of the stacks, oldest still first
+      const n = this.idleCount;
+      for (let i = trimmed; i < n; i++) {
+        this.idle[i - trimmed] = this.idle[i];
+        this.idleSinceMs[i - trimmed] = this.idleSinceMs[i]!;
+      }
+      for (let i = n - trimmed; i < n; i++) this.idle[i] = undefined;
+      this.idleCount = n - trimmed;
     }
     return trimmed;
   }
@@ -150,8 +161,7 @@ export class NodePool {
         return undefined;
       }
       return this.openNew({ error: () => subscriber.complete() }, (conn) => {
-        this.idle.push(conn);
-        this.idleSinceMs.push(this.scheduler.now());
+        this.pushIdle(conn);
         if (this.closed) this.close();
         subscriber.complete();
       });
@@ -164,15 +174,18 @@ export class NodePool {
    */
   close(abortInUse = false): void {
     this.closed = true;
+    const idle = this.idle.slice(0, this.idleCount) as Connection[];
+    this.idle.length = 0;
     this.idleSinceMs.length = 0;
-    for (const conn of this.idle.splice(0)) this.drop(conn);
-    if (abortInUse) for (const conn of this.checkedOut) this.transport.close(conn);
+    this.idleCount = 0;
+    for (const conn of idle) this.drop(conn);
+    if (abortInUse) for (const conn of this.checkedOut.slice(0, this.outCount)) this.transport.close(conn!);
   }
 
   stats(): PoolStats {
     return {
       open: this.total,
-      idle: this.idle.length,
+      idle: this.idleCount,
       inUse: this.inUse,
       opened: this.opened,
       connectFailures: this.connectFailures,
@@ -217,14 +230,40 @@ export class NodePool {
   }
 
   private takeIdle(): Connection | undefined {
+    if (this.idleCount === 0) return undefined;
     const now = this.scheduler.now();
-    while (this.idle.length > 0) {
-      const conn = this.idle.pop()!;
-      const sinceMs = this.idleSinceMs.pop()!;
-      if (conn.isOpen && now - sinceMs <= this.limits.maxIdleMs) return conn;
+    while (this.idleCount > 0) {
+      const top = --this.idleCount;
+      const conn = this.idle[top]!;
+      this.idle[top] = undefined;
+      if (conn.isOpen && now - this.idleSinceMs[top]! <= this.limits.maxIdleMs) return conn;
       this.drop(conn);
     }
     return undefined;
+  }
+
+  private pushIdle(conn: Connection): void {
+    const top = this.idleCount++;
+    this.idle[top] = conn;
+    this.idleSinceMs[top] = this.scheduler.now();
+  }
+
+  private markOut(conn: Connection): void {
+    this.checkedOut[this.outCount++] = conn;
+  }
+
+  /** Removes `conn` from the checked-out list (the last one moves into its slot); false when it was not there. */
+  private unmarkOut(conn: Connection): boolean {
+    const out = this.checkedOut;
+    // the connection checked out last usually comes back first: search from the top
+    for (let i = this.outCount - 1; i >= 0; i--) {
+      if (out[i] !== conn) continue;
+      const last = --this.outCount;
+      out[i] = out[last];
+      out[last] = undefined;
+      return true;
+    }
+    return false;
   }
 
   private drop(conn: Connection): void {

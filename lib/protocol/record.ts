@@ -113,11 +113,11 @@ function decodeCheckedRecord(b: Buffer, o: number, owned: boolean): DecodedRecor
 
 /** The single record of a single-record reply body (get, put, exists, delete). */
 export function decodeRecord(body: Uint8Array): DecodedRecord {
+  const b = asBuffer(body);
+  // the common case without a list: one record that ends where the body does
+  if (b.length > 0 && checkAsMsgRecord(b, 0, b.length) === b.length) return decodeCheckedRecord(b, 0, false);
   const records = decodeRecords(body);
-  if (records.length !== 1) {
-    throw parseError(`expected one as_msg record in a single-record reply, got ${records.length}`);
-  }
-  return records[0]!;
+  throw parseError(`expected one as_msg record in a single-record reply, got ${records.length}`);
 }
 
 /** A void time as a Date, or undefined for 0 (never expires). */

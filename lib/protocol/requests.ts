@@ -104,6 +104,23 @@ export function keyFields(key: RecordKey): FieldSpec[] {
   return fields;
 }
 
+/** keyFields (then KEY when `sendKey`) written straight into `writer`, without the list; returns how many. */
+function writeKeyFieldsTo(writer: FrameWriter, key: RecordKey, sendKey: boolean | undefined): number {
+  if (typeof key.namespace !== 'string' || key.namespace.length === 0) throw new TypeError('namespace must be a non-empty string');
+  if (typeof key.set !== 'string') throw new TypeError('set must be a string (\'\' for none)');
+  writer.field(FieldType.NAMESPACE, nameBytes(key.namespace));
+  let count = 2;
+  if (key.set.length > 0) {
+    writer.field(FieldType.SET, nameBytes(key.set));
+    count++;
+  }
+  writer.field(FieldType.DIGEST_RIPE, keyDigest(key));
+  if (sendKey !== true) return count;
+  const userKey = userKeyField(key);
+  writer.field(userKey.type, userKey.data);
+  return count + 1;
+}
+
 /** NAMESPACE, SET, DIGEST_RIPE, then KEY when `sendKey`. */
 export function writeKeyFields(key: RecordKey, sendKey: boolean | undefined): FieldSpec[] {
   const fields = keyFields(key);
@@ -147,12 +164,11 @@ export function encodeGet(key: RecordKey, options: GetOptions = {}): Buffer {
   const info1 = readInfo1(options) | compressFlag(options);
   const transactionTtl = serverTimeout(options);
   const bins = options.headerOnly === true ? undefined : options.bins;
-  const fields = keyFields(key);
   const writer = FrameWriter.acquire();
   try {
-    for (const f of fields) writer.field(f.type, f.data);
+    const fieldCount = writeKeyFieldsTo(writer, key, false);
     if (bins !== undefined) for (const name of bins) writer.op(OpType.READ, ParticleType.NULL, binName(name), NO_VALUE);
-    return writer.finish({ info1, info2: 0, info3: 0, generation: 0, recordTtl: 0, transactionTtl }, fields.length, bins === undefined ? 0 : bins.length);
+    return writer.finish({ info1, info2: 0, info3: 0, generation: 0, recordTtl: 0, transactionTtl }, fieldCount, bins === undefined ? 0 : bins.length);
   } finally {
     writer.release();
   }
@@ -231,15 +247,14 @@ export function encodePut(key: RecordKey, bins: Bins, options: PutOptions = {}):
   if (entries.length > 0xffff) throw new RangeError('an as_msg holds at most 65535 fields and 65535 ops');
   const header = writeHeader(options);
   const transactionTtl = serverTimeout(options);
-  const fields = writeKeyFields(key, options.sendKey);
   const writer = FrameWriter.acquire();
   try {
-    for (const f of fields) writer.field(f.type, f.data);
+    const fieldCount = writeKeyFieldsTo(writer, key, options.sendKey);
     for (const [name, value] of entries) {
       if (typeof name !== 'string') throw new TypeError(`bin names must be strings, got ${typeof name}`);
       writer.binOp(OpType.WRITE, name, binNameBytes(name), value, binPath);
     }
-    return writer.finish(requestHeader(header, compressFlag(options), Info2.WRITE, transactionTtl), fields.length, entries.length);
+    return writer.finish(requestHeader(header, compressFlag(options), Info2.WRITE, transactionTtl), fieldCount, entries.length);
   } finally {
     writer.release();
   }

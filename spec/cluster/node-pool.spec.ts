@@ -97,6 +97,35 @@ describe('NodePool', () => {
     });
   });
 
+  it('hands out the connections a trim kept most recently returned first', () => {
+    runMarbles(({ at }) => {
+      const p = pool(fake, { maxIdleMs: 100 });
+      const [a, b, c] = [take(p), take(p), take(p)];
+      p.release(a);
+      at(60, () => p.release(b));
+      at(70, () => p.release(c));
+      at(155, () => {
+        expect(p.trimIdle()).toBe(1);
+        expect([take(p), take(p)]).toEqual([c, b]);
+        expect(p.stats()).toEqual({ open: 2, idle: 0, inUse: 2, opened: 3, connectFailures: 0, closed: 1 });
+      });
+    });
+  });
+
+  it('ignores a release or discard of a connection it has not handed out', () => {
+    runMarbles(() => {
+      const p = pool(fake);
+      const [one, two] = [take(p), take(p)];
+      p.release(one);
+      p.release(one);
+      p.discard(one);
+      expect(one.isOpen).toBeTrue();
+      p.release(two);
+      expect(p.stats()).toEqual({ open: 2, idle: 2, inUse: 0, opened: 2, connectFailures: 0, closed: 0 });
+      expect([take(p), take(p)]).toEqual([two, one]);
+    });
+  });
+
   it('a checkout cut short while connecting gives its slot back', () => {
     runMarbles(({ cold, at }) => {
       fake.scriptConnect('A', cold('50ms x'));
