@@ -8,7 +8,7 @@
 import { firstValueFrom, Observable } from 'rxjs';
 import { AerospikeClient } from '../lib/index';
 import { TcpTransport } from '../lib/net/tcp-transport';
-import type { Connection, NodeTransport, Request, CommandOptions } from '../lib/node-transport';
+import type { Connection, NodeTransport, PendingCall, ReplySink, Request, CommandOptions } from '../lib/node-transport';
 
 function arg(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -39,7 +39,25 @@ class CannedTransport extends TcpTransport {
       subscriber.complete();
     });
   }
+
+  // the client's key commands call commandCall: answered from `canned` the same way
+  override commandCall(conn: Connection, request: Request, deadlineMs: number, opts: CommandOptions | undefined, sink: ReplySink): PendingCall {
+    const body = this.canned.get(this.mode);
+    if (body === undefined) {
+      return super.commandCall(conn, request, deadlineMs, opts, {
+        reply: (b) => {
+          this.canned.set(this.mode, Buffer.from(b));
+          sink.reply(b);
+        },
+        fail: (e) => sink.fail(e),
+      });
+    }
+    sink.reply(body);
+    return ANSWERED;
+  }
 }
+
+const ANSWERED: PendingCall = { cancel: () => undefined };
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);

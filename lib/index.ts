@@ -15,6 +15,8 @@ export type {
   LoginReply,
   MessageKind,
   NodeTransport,
+  PendingCall,
+  ReplySink,
   Request,
   StreamOptions,
   TlsOptions,

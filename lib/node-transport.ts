@@ -92,10 +92,30 @@ export interface Connection {
   readonly isOpen: boolean;
 }
 
+/** Where commandCall delivers its outcome: exactly one of the two, at most once. */
+export interface ReplySink {
+  /** The reply body, as command$ would emit it. */
+  reply(body: Buffer): void;
+  /** The error command$ would end with. */
+  fail(error: unknown): void;
+}
+
+/** A commandCall in flight. */
+export interface PendingCall {
+  /** As unsubscribing command$ early: the read is cut short (socket destroyed) and the sink hears nothing more. Idempotent. */
+  cancel(): void;
+}
+
 export interface NodeTransport {
   connect$(host: string, port: number, opts?: ConnectOptions): Observable<Connection>;
   info$(conn: Connection, commands: readonly string[]): Observable<InfoReply>;
   command$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer>;
+  /**
+   * command$ without an Observable, for a caller that runs a great many (the cluster's key commands):
+   * the same checks (thrown at call time), request, deadline, errors and telemetry, the outcome handed
+   * to `sink`, possibly before this returns. Optional: a transport without it is driven through command$.
+   */
+  commandCall?(conn: Connection, request: Request, deadlineMs: number, opts: CommandOptions | undefined, sink: ReplySink): PendingCall;
   commandStream$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer>;
   stream$(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions): Observable<Buffer>;
   login$?(conn: Connection, opts: LoginOptions): Observable<LoginReply>;

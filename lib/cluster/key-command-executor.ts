@@ -4,9 +4,10 @@
 
 import { Observable, Subscriber, type SchedulerAction, type Subscription } from 'rxjs';
 import { AerospikeError } from '../errors';
-import type { CommandOptions, Connection } from '../node-transport';
+import type { CommandOptions, Connection, PendingCall, ReplySink } from '../node-transport';
 import { clusterChannels, finishSpan, hasSpanSubscribers, type CommandSpanContext } from '../telemetry';
 import type { ClusterNode } from './cluster-node';
+import { commandCall } from './command-call';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext, type KeyCommand } from './executor';
 import type { ResolvedPolicy } from './policy';
 import type { DeadlineGroup, DeadlineHolder } from './deadline-queue';
@@ -21,28 +22,7 @@ export function executeKeyCommand$<T>(ctx: ExecutionContext, cmd: KeyCommand<T>,
   });
 }
 
-/**
- * One attempt's subscriber to command$ (or to the pool's checkout$ when no idle connection was at hand).
- * Unsubscribing it is the attempt's teardown; once the attempt is over it delivers nothing more.
- */
-class AttemptSubscriber<T> extends Subscriber<Buffer> {
-  constructor(private readonly run: KeyCommandRun<T>) {
-    super();
-  }
-
-  protected override _next(body: Buffer): void {
-    this.run.onReply(this, body);
-  }
-
-  protected override _error(error: unknown): void {
-    this.run.onAttemptError(this, error);
-  }
-
-  protected override _complete(): void {
-    this.run.onAttemptComplete(this);
-  }
-}
-
+/** An attempt's subscriber to the pool's checkout$ when no idle connection was at hand. */
 class CheckoutSubscriber<T> extends Subscriber<Connection> {
   constructor(private readonly run: KeyCommandRun<T>) {
     super();
@@ -81,12 +61,13 @@ const enum Phase {
 }
 
 /**
- * The state of one call. Order of effects matches the operator chain it replaces (marble specs hold it
- * to virtual time): an attempt checks out and subscribes command$ before its total-timeout timer is
- * scheduled; a failed attempt is torn down (connection discarded) before the retry decision; a value
- * releases the connection, cancels the timer and ends the span before it is emitted.
+ * The state of one call, and the ReplySink of its attempts' command calls. Order of effects matches the
+ * operator chain it replaces (marble specs hold it to virtual time): an attempt checks out and sends its
+ * command before its total-timeout timer is scheduled; a failed attempt is torn down (connection
+ * discarded) before the retry decision; a reply releases the connection, cancels the timer and ends the
+ * span before its value is emitted, and the call completes right after it.
  */
-class KeyCommandRun<T> implements DeadlineHolder {
+class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   private readonly budget: AttemptBudget;
   private readonly span: CommandSpanContext | undefined;
   private spanEnded = false;
@@ -101,7 +82,10 @@ class KeyCommandRun<T> implements DeadlineHolder {
   /** The current attempt's reply was parsed and emitted. */
   private replied = false;
   private checkout: CheckoutSubscriber<T> | undefined;
-  private command: AttemptSubscriber<T> | undefined;
+  /** The current attempt's command call, while it is pending. */
+  private call: PendingCall | undefined;
+  /** The current attempt's command call has replied or failed (possibly before commandCall returned). */
+  private callSettled = false;
   /** The total-timeout deadline of the current attempt: its group in ctx.deadlines and its slot there. */
   private deadline: DeadlineGroup | undefined;
   private deadlineSlot = 0;
@@ -182,7 +166,7 @@ class KeyCommandRun<T> implements DeadlineHolder {
       node.pool.checkout$().subscribe(checkout);
     }
     // the attempt may have ended synchronously (a refused checkout, an immediate reply)
-    if (this.phase === Phase.Running && !this.replied && (this.checkout !== undefined || this.command !== undefined) && Number.isFinite(this.remainingMs)) {
+    if (this.phase === Phase.Running && !this.replied && (this.checkout !== undefined || this.call !== undefined) && Number.isFinite(this.remainingMs)) {
       const group = ctx.deadlines.add(this, this.attemptNo === 0 ? budget.deadlineMs : ctx.scheduler.now() + Math.max(1, this.remainingMs));
       this.deadline = group;
       this.deadlineSlot = group.holders.length - 1;
@@ -193,18 +177,26 @@ class KeyCommandRun<T> implements DeadlineHolder {
     if (from !== this.checkout) return;
     this.conn = conn;
     this.sent = true;
-    const command = new AttemptSubscriber(this);
-    this.command = command;
+    this.callSettled = false;
+    const attemptNo = this.attemptNo;
+    let call: PendingCall;
     try {
       const deadline = readDeadlineMs(this.policy, this.remainingMs);
-      this.ctx.transport.command$(conn, this.cmd.request, deadline, commandOptions(this.policy.useCompression, this.attemptNo)).subscribe(command);
+      call = commandCall(this.ctx.transport, conn, this.cmd.request, deadline, commandOptions(this.policy.useCompression, this.attemptNo), this);
     } catch (error) {
-      this.onAttemptError(command, error);
+      this.giveBack(false);
+      this.failed(error);
+      return;
     }
+    // kept only while pending: the outcome may have come (and a retry started) before commandCall returned
+    if (!this.callSettled && this.attemptNo === attemptNo && this.phase === Phase.Running) this.call = call;
   }
 
-  onReply(from: AttemptSubscriber<T>, body: Buffer): void {
-    if (from !== this.command) return;
+  /** ReplySink: the attempt's reply; the call's value (or its retry, when the reply is a failure). */
+  reply(body: Buffer): void {
+    if (this.callSettled || this.phase !== Phase.Running) return;
+    this.callSettled = true;
+    this.call = undefined;
     this.giveBack(true);
     let value: T;
     try {
@@ -217,19 +209,24 @@ class KeyCommandRun<T> implements DeadlineHolder {
     this.cancelTimer();
     this.endSpan('ok');
     this.subscriber.next(value);
-  }
-
-  onAttemptComplete(from: AttemptSubscriber<T>): void {
-    if (from !== this.command) return;
-    this.giveBack(true);
+    // the subscriber may have left inside next()
+    if (this.phase !== Phase.Running) return;
     this.endAttempt();
     this.phase = Phase.Done;
-    this.endSpan('ok');
     this.subscriber.complete();
   }
 
+  /** ReplySink: the attempt failed (its socket is destroyed): retry or end the call. */
+  fail(error: unknown): void {
+    if (this.callSettled || this.phase !== Phase.Running) return;
+    this.callSettled = true;
+    this.call = undefined;
+    this.giveBack(false);
+    this.failed(error);
+  }
+
   onAttemptError(from: Subscriber<unknown>, error: unknown): void {
-    if (from !== this.command && from !== this.checkout) return;
+    if (from !== this.checkout) return;
     this.giveBack(false);
     this.failed(error);
   }
@@ -292,21 +289,21 @@ class KeyCommandRun<T> implements DeadlineHolder {
     this.ctx.deadlines.cancel(group, this.deadlineSlot);
   }
 
-  /** The attempt's teardown, in the order pooled-connection's was: checkout, command$, connection. */
+  /** The attempt's teardown, in the order pooled-connection's was: checkout, command call, connection. */
   private teardownAttempt(): void {
     this.endAttempt();
     this.giveBack(false);
   }
 
-  /** Timer, checkout and command$ subscriptions ended; the connection is the caller's to settle. */
+  /** Timer, checkout and command call ended; the connection is the caller's to settle. */
   private endAttempt(): void {
     this.cancelTimer();
     const checkout = this.checkout;
-    const command = this.command;
+    const call = this.call;
     this.checkout = undefined;
-    this.command = undefined;
+    this.call = undefined;
     checkout?.unsubscribe();
-    command?.unsubscribe();
+    call?.cancel();
   }
 
   /** The subscriber left (or the call ended): cancels whatever is pending. */

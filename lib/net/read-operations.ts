@@ -4,7 +4,7 @@
 
 import type { Subscriber } from 'rxjs';
 import { AerospikeError, parseError } from '../errors';
-import type { MessageKind } from '../node-transport';
+import type { MessageKind, PendingCall, ReplySink } from '../node-transport';
 import { findAdminTerminal } from '../protocol/admin';
 import { findAsMsgLast } from '../protocol/as-msg';
 import { inflateCompressedBody } from '../protocol/compression';
@@ -59,6 +59,9 @@ export interface ReadOwner {
   cancel(op: ReadOperation): void;
 }
 
+/** Where a read delivers: the call's Subscriber. */
+type ReadTarget<T> = Pick<Subscriber<T>, 'next' | 'error' | 'complete'>;
+
 /**
  * A read is also its subscription's teardown (RxJS calls unsubscribe() on it), so an operation
  * costs no closure for that.
@@ -68,13 +71,15 @@ abstract class BaseRead<T> implements ReadOperation {
   ended = false;
   /** Set once the request is handed to the connection. */
   owner: ReadOwner | undefined = undefined;
+  /** Why the connection refused to start this read (closed, failed, busy). */
+  startError: unknown = undefined;
   sink: BodySink | undefined = undefined;
   protected bytes = 0;
   protected readonly accepts: number;
   private span: { channel: Channel; context: SpanContext | undefined } | undefined = undefined;
 
   constructor(
-    protected readonly subscriber: Subscriber<T>,
+    protected readonly subscriber: ReadTarget<T>,
     protected readonly ctx: ReadContext,
   ) {
     this.accepts = ACCEPTS[ctx.kind];
@@ -121,7 +126,11 @@ abstract class BaseRead<T> implements ReadOperation {
     this.ended = true;
     const contextual = error.withContext(this.ctx.label, true);
     if (this.span !== undefined) closeSpan(this.span.channel, this.span.context, this.bytes, contextual);
-    this.subscriber.error(contextual);
+    this.deliverError(contextual);
+  }
+
+  protected deliverError(error: AerospikeError): void {
+    this.subscriber.error(error);
   }
 
   /** Teardown of the subscription: a subscriber that leaves before the end cancels the read. */
@@ -160,6 +169,55 @@ export class SingleReplyRead<T> extends BaseRead<T> {
   protected emit(): void {
     this.subscriber.next(this.value as T);
     this.subscriber.complete();
+  }
+}
+
+/** A read that delivers to a ReplySink has no Subscriber: using this one is a bug. */
+const NO_SUBSCRIBER: ReadTarget<never> = {
+  next: () => {
+    throw new Error('a sink read has no subscriber');
+  },
+  error: () => {
+    throw new Error('a sink read has no subscriber');
+  },
+  complete: () => {
+    throw new Error('a sink read has no subscriber');
+  },
+};
+
+/**
+ * command$'s read for commandCall: the reply body (a type-4 frame inflated) or the error goes to a
+ * ReplySink, and the read is the call's PendingCall, so a call makes no Observable, Subscriber or closure.
+ */
+export class SinkReplyRead extends BaseRead<never> implements PendingCall {
+  private body: Buffer | undefined;
+
+  constructor(
+    private readonly replySink: ReplySink,
+    ctx: ReadContext,
+  ) {
+    super(NO_SUBSCRIBER, ctx);
+  }
+
+  onFrame(frame: Frame): boolean {
+    checkType(frame, this.ctx, this.accepts);
+    this.bytes = frame.body.length;
+    this.body = plainFrame(frame, this.ctx).body;
+    return true;
+  }
+
+  protected emit(): void {
+    const body = this.body!;
+    this.body = undefined;
+    this.replySink.reply(body);
+  }
+
+  protected override deliverError(error: AerospikeError): void {
+    this.replySink.fail(error);
+  }
+
+  cancel(): void {
+    this.unsubscribe();
   }
 }
 

@@ -14,6 +14,8 @@ import type {
   LoginOptions,
   LoginReply,
   NodeTransport,
+  PendingCall,
+  ReplySink,
   Request,
   StreamOptions,
   TransportOptions,
@@ -28,7 +30,7 @@ import { checkLoginOptions, checkTimeout, connectCredentials, describeValue, res
 import { connectLogin$, singleLogin$, type LoginOutcome } from './login-flow';
 import { backpressuredFrames } from './frame-iterable';
 import { defaultSocketFactory, openSocket$, type SocketFactory } from './open-socket';
-import { CommandStreamRead, SingleReplyRead, StreamRead, type ReadContext, type ReplyKind } from './read-operations';
+import { CommandStreamRead, SingleReplyRead, SinkReplyRead, StreamRead, type ReadContext, type ReplyKind } from './read-operations';
 import { TcpConnection } from './tcp-connection';
 
 export interface TcpTransportOptions extends TransportOptions {
@@ -36,7 +38,7 @@ export interface TcpTransportOptions extends TransportOptions {
   readonly socketFactory?: SocketFactory;
 }
 
-type AnyRead<T> = SingleReplyRead<T> | CommandStreamRead | StreamRead;
+type AnyRead<T> = SingleReplyRead<T> | CommandStreamRead | StreamRead | SinkReplyRead;
 type CreateRead<T> = (sub: Subscriber<T>, ctx: ReadContext) => AnyRead<T>;
 
 /** What one call runs: made once per call, and the context its read operation keeps. */
@@ -150,6 +152,19 @@ export class TcpTransport implements NodeTransport {
     return this.run$(tcp, request, this.commandSpec(tcp, request, deadlineMs, opts, true), commandRead);
   }
 
+  /** command$ with its outcome handed to `sink`; the read itself is the PendingCall. */
+  commandCall(conn: Connection, request: Request, deadlineMs: number, opts: CommandOptions | undefined, sink: ReplySink): PendingCall {
+    const tcp = this.own(conn);
+    const spec = this.commandSpec(tcp, request, deadlineMs, opts, true);
+    if (sink === null || typeof sink !== 'object' || typeof sink.reply !== 'function' || typeof sink.fail !== 'function') {
+      throw new TypeError(`sink must be an object with reply() and fail(), got ${describeValue(sink)}`);
+    }
+    const op = new SinkReplyRead(sink, spec);
+    const wire = request instanceof Uint8Array ? toBuffer(request) : (request as readonly Uint8Array[]);
+    if (!this.start(tcp, wire, spec, op)) sink.fail(op.startError);
+    return op;
+  }
+
   commandStream$(conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer> {
     const tcp = this.own(conn);
     return this.run$(tcp, request, this.commandSpec(tcp, request, deadlineMs, opts, false), commandStreamRead);
@@ -244,41 +259,51 @@ export class TcpTransport implements NodeTransport {
     const wire = request instanceof Uint8Array ? toBuffer(request) : (request as readonly Uint8Array[]);
     return new Observable<T>((subscriber) => {
       const op = create(subscriber, spec);
-      const traced = spec.rpcCommands !== undefined ? hasSpanSubscribers(channels.infoRpc) : hasSpanSubscribers(channels.commandSend) || hasSpanSubscribers(channels.commandRecv);
-      if (!traced) {
-        // the untraced path: no span context is made (this is every operation's path in production)
-        try {
-          conn.begin(op, spec.compress ? maybeCompressFrame(toBuffer(wire)) : wire);
-        } catch (err) {
-          subscriber.error(err);
-          return undefined;
-        }
-        op.owner = conn;
-        return op;
-      }
-      const config = conn.config;
-      const makeContext = (): SpanContext =>
-        spec.rpcCommands !== undefined
-          ? { nodeName: config.nodeName, address: config.address, commands: spec.rpcCommands, deadlineMs: spec.deadlineMs }
-          : { nodeName: config.nodeName, address: config.address, attempt: spec.attempt, deadlineMs: spec.deadlineMs };
-
-      const rpcSpan = spec.rpcCommands !== undefined ? openSpan(channels.infoRpc, makeContext) : undefined;
-      const sent = spec.compress ? maybeCompressFrame(toBuffer(wire)) : wire;
-      const sendSpan = spec.rpcCommands === undefined ? openSpan(channels.commandSend, makeContext) : undefined;
-      try {
-        conn.begin(op, sent);
-      } catch (err) {
-        closeSpan(channels.commandSend, sendSpan, 0, err);
-        closeSpan(channels.infoRpc, rpcSpan, 0, err);
-        subscriber.error(err);
-        return undefined;
-      }
-      closeSpan(channels.commandSend, sendSpan, byteLength(sent));
-      if (rpcSpan !== undefined) op.trace(channels.infoRpc, rpcSpan);
-      else op.trace(channels.commandRecv, openSpan(channels.commandRecv, makeContext));
-      op.owner = conn;
-      return op;
+      if (this.start(conn, wire, spec, op)) return op;
+      subscriber.error(op.startError);
+      return undefined;
     });
+  }
+
+  /**
+   * Sends `wire` with `op` as its read, opening the telemetry spans when anyone listens. False when the
+   * connection refused it (closed, failed, busy): the reason is left in op.startError.
+   */
+  private start<T>(conn: TcpConnection, wire: Buffer | readonly Uint8Array[], spec: RunSpec, op: AnyRead<T>): boolean {
+    const traced = spec.rpcCommands !== undefined ? hasSpanSubscribers(channels.infoRpc) : hasSpanSubscribers(channels.commandSend) || hasSpanSubscribers(channels.commandRecv);
+    if (!traced) {
+      // the untraced path: no span context is made (this is every operation's path in production)
+      try {
+        conn.begin(op, spec.compress ? maybeCompressFrame(toBuffer(wire)) : wire);
+      } catch (err) {
+        op.startError = err;
+        return false;
+      }
+      op.owner = conn;
+      return true;
+    }
+    const config = conn.config;
+    const makeContext = (): SpanContext =>
+      spec.rpcCommands !== undefined
+        ? { nodeName: config.nodeName, address: config.address, commands: spec.rpcCommands, deadlineMs: spec.deadlineMs }
+        : { nodeName: config.nodeName, address: config.address, attempt: spec.attempt, deadlineMs: spec.deadlineMs };
+
+    const rpcSpan = spec.rpcCommands !== undefined ? openSpan(channels.infoRpc, makeContext) : undefined;
+    const sent = spec.compress ? maybeCompressFrame(toBuffer(wire)) : wire;
+    const sendSpan = spec.rpcCommands === undefined ? openSpan(channels.commandSend, makeContext) : undefined;
+    try {
+      conn.begin(op, sent);
+    } catch (err) {
+      closeSpan(channels.commandSend, sendSpan, 0, err);
+      closeSpan(channels.infoRpc, rpcSpan, 0, err);
+      op.startError = err;
+      return false;
+    }
+    closeSpan(channels.commandSend, sendSpan, byteLength(sent));
+    if (rpcSpan !== undefined) op.trace(channels.infoRpc, rpcSpan);
+    else op.trace(channels.commandRecv, openSpan(channels.commandRecv, makeContext));
+    op.owner = conn;
+    return true;
   }
 }
 

@@ -2,10 +2,10 @@
 // sets, the connections a spec opened (closed after it), outcome capture of an Observable, error
 // matchers by code + message, and the leak check that runs after the file.
 
-import { firstValueFrom, type Observable } from 'rxjs';
+import { firstValueFrom, Observable } from 'rxjs';
 import { AerospikeError } from '../../lib/errors';
 import { TcpTransport, type TcpTransportOptions } from '../../lib/net/tcp-transport';
-import type { Connection, ConnectOptions } from '../../lib/node-transport';
+import type { CommandOptions, Connection, ConnectOptions, NodeTransport, Request } from '../../lib/node-transport';
 import { asMsgFrame, asMsgRecord } from '../../lib/testing/frame-builders';
 import { LoopbackServer, sleep, type Peer, type Script } from './loopback-server';
 
@@ -174,4 +174,18 @@ export async function closedWithin(peer: Peer, ms = 1000): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** commandCall seen as command$: reply → next + complete, fail → error, unsubscribe → cancel. */
+export function viaCommandCall(transport: NodeTransport, conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer> {
+  return new Observable<Buffer>((subscriber) => {
+    const call = transport.commandCall!(conn, request, deadlineMs, opts, {
+      reply: (body) => {
+        subscriber.next(body);
+        subscriber.complete();
+      },
+      fail: (error) => subscriber.error(error),
+    });
+    return () => call.cancel();
+  });
 }

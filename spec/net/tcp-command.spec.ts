@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import type { Observable } from 'rxjs';
+import type { CommandOptions, Connection, Request } from '../../lib/node-transport';
 import { inflateSync } from 'node:zlib';
 import { MessageType } from '../../lib/protocol/constants';
 import { encodeFrame } from '../../lib/protocol/proto-header';
@@ -12,7 +14,7 @@ import {
   lastRecord,
 } from '../../lib/testing/frame-builders';
 import { sleep, type Peer } from '../helpers/loopback-server';
-import { expectAerospikeError, outcome, paddedRequest, replies, smallRequest, TransportHarness } from '../helpers/transport-harness';
+import { expectAerospikeError, outcome, paddedRequest, replies, smallRequest, TransportHarness, viaCommandCall } from '../helpers/transport-harness';
 
 const record = asMsgRecord({ resultCode: 0, generation: 7, ops: [{ op: 1, name: 'bin', value: 'value' }] });
 const reply = asMsgFrame(record);
@@ -25,8 +27,11 @@ function withSizePrefix(frame: Buffer, size: number): Buffer {
   return copy;
 }
 
-describe('TcpTransport.command$', () => {
+// every behaviour holds for command$ and for commandCall (the cluster's key commands), which shares its read
+for (const via of ['command$', 'commandCall'] as const) describe(`TcpTransport.${via}`, () => {
   const h = new TransportHarness().install();
+  const run$ = (conn: Connection, request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer> =>
+    via === 'command$' ? h.transport.command$(conn, request, deadlineMs, opts) : viaCommandCall(h.transport, conn, request, deadlineMs, opts);
 
   /** Script: answers the first request with `write(peer)`, records every request frame. */
   const requests: Buffer[] = [];
@@ -44,7 +49,7 @@ describe('TcpTransport.command$', () => {
     it('errors with timeout when the server never replies, well under 500 ms for an 80 ms deadline', async () => {
       const conn = await h.connect();
       const started = Date.now();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 80));
+      const result = await outcome(run$(conn, smallRequest(), 80));
       const elapsed = Date.now() - started;
       expectAerospikeError(result.error, 'timeout', 'transport timed out');
       expect(elapsed).toBeGreaterThanOrEqual(75);
@@ -57,7 +62,7 @@ describe('TcpTransport.command$', () => {
         peer.write(reply);
       });
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       expect(result.completed).toBeTrue();
       expect(result.values).toEqual([record]);
     });
@@ -65,7 +70,7 @@ describe('TcpTransport.command$', () => {
     it('is a timeout, never a completion, when the reply stalls mid-body', async () => {
       h.script = answer((peer) => peer.write(reply.subarray(0, 12)));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 80));
+      const result = await outcome(run$(conn, smallRequest(), 80));
       expectAerospikeError(result.error, 'timeout', 'frame body');
       expect(result.values).toEqual([]);
     });
@@ -81,7 +86,7 @@ describe('TcpTransport.command$', () => {
       peer.write(reply.subarray(11));
     });
     const conn = await h.connect();
-    const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+    const result = await outcome(run$(conn, smallRequest(), 200));
     expect(result.values).toEqual([record]);
     expect(result.completed).toBeTrue();
   });
@@ -89,7 +94,7 @@ describe('TcpTransport.command$', () => {
   it('returns an empty body for a zero-length reply', async () => {
     h.script = answer((peer) => peer.write(encodeFrame(MessageType.AS_MSG, Buffer.alloc(0))));
     const conn = await h.connect();
-    const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+    const result = await outcome(run$(conn, smallRequest(), 200));
     expect(result.values.map((b) => b.length)).toEqual([0]);
   });
 
@@ -99,7 +104,7 @@ describe('TcpTransport.command$', () => {
       bad[0] = 3;
       h.script = answer((peer) => peer.write(bad));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       expectAerospikeError(result.error, 'parse_error', 'got 3');
       expect((result.error as Error).message).toContain('proto version');
     });
@@ -107,7 +112,7 @@ describe('TcpTransport.command$', () => {
     it('rejects an info-typed reply on the command path, naming expected [3, 4] and got 1', async () => {
       h.script = answer((peer) => peer.write(infoReplyFrame({ build: '8.1.2.0' })));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       const error = expectAerospikeError(result.error, 'parse_error', 'expected [3, 4]');
       expect(error.message).toContain('got 1');
     });
@@ -115,7 +120,7 @@ describe('TcpTransport.command$', () => {
     it('rejects an as_msg reply when messageType is admin, naming expected [2]', async () => {
       h.script = answer((peer) => peer.write(reply));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, adminFrame(adminRecord({ command: 9 })), 200, { messageType: 'admin' }));
+      const result = await outcome(run$(conn, adminFrame(adminRecord({ command: 9 })), 200, { messageType: 'admin' }));
       const error = expectAerospikeError(result.error, 'parse_error', 'expected [2]');
       expect(error.message).toContain('got 3');
     });
@@ -124,7 +129,7 @@ describe('TcpTransport.command$', () => {
       const body = adminRecord({ resultCode: 0, command: 20, fields: [{ type: 5, data: 'token' }] });
       h.script = answer((peer) => peer.write(adminFrame(body)));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, adminFrame(adminRecord({ command: 9 })), 200, { messageType: 'admin' }));
+      const result = await outcome(run$(conn, adminFrame(adminRecord({ command: 9 })), 200, { messageType: 'admin' }));
       expect(result.values).toEqual([body]);
     });
   });
@@ -133,7 +138,7 @@ describe('TcpTransport.command$', () => {
     it('returns the inflated inner body verbatim', async () => {
       h.script = answer((peer) => peer.write(compressedFrame(reply)));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       expect(result.values).toEqual([record]);
       expect(result.completed).toBeTrue();
     });
@@ -143,21 +148,21 @@ describe('TcpTransport.command$', () => {
       bad.fill(0xff, 16, 22);
       h.script = answer((peer) => peer.write(bad));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       expectAerospikeError(result.error, 'parse_error', 'inflate');
     });
 
     it('rejects a frame advertising a larger inner size with parse_error "size mismatch"', async () => {
       h.script = answer((peer) => peer.write(withSizePrefix(compressedFrame(reply), reply.length + 1)));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       expectAerospikeError(result.error, 'parse_error', 'size mismatch');
     });
 
     it('rejects a frame advertising a smaller inner size with parse_error "size mismatch"', async () => {
       h.script = answer((peer) => peer.write(withSizePrefix(compressedFrame(reply), reply.length - 1)));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       expectAerospikeError(result.error, 'parse_error', 'size mismatch');
     });
 
@@ -166,7 +171,7 @@ describe('TcpTransport.command$', () => {
       const padded = encodeFrame(MessageType.AS_MSG_COMPRESSED, Buffer.concat([inner.subarray(8), Buffer.from([0, 0, 0, 0])]));
       h.script = answer((peer) => peer.write(padded));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       expectAerospikeError(result.error, 'parse_error', '4 trailing bytes after the end of its zlib stream');
       expect(conn.isOpen).toBeFalse();
     });
@@ -174,7 +179,7 @@ describe('TcpTransport.command$', () => {
     it('rejects a frame wrapping a non-AS_MSG body (inner type 1)', async () => {
       h.script = answer((peer) => peer.write(compressedFrame(infoReplyFrame({ node: 'BB9' }))));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       const error = expectAerospikeError(result.error, 'parse_error', 'proto type');
       expect(error.message).toContain('got 1');
     });
@@ -182,7 +187,7 @@ describe('TcpTransport.command$', () => {
     it('rejects a frame missing its 8-byte size prefix', async () => {
       h.script = answer((peer) => peer.write(encodeFrame(MessageType.AS_MSG_COMPRESSED, Buffer.from([0x78, 0x9c, 0x03]))));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+      const result = await outcome(run$(conn, smallRequest(), 200));
       expectAerospikeError(result.error, 'parse_error', 'uncompressed-size prefix');
     });
   });
@@ -192,7 +197,7 @@ describe('TcpTransport.command$', () => {
       const request = paddedRequest(300);
       h.script = answer((peer) => peer.write(reply));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, request, 200, { useCompression: true }));
+      const result = await outcome(run$(conn, request, 200, { useCompression: true }));
       expect(result.completed).toBeTrue();
       const sent = requests[0]!;
       expect(sent[0]).toBe(2);
@@ -208,7 +213,7 @@ describe('TcpTransport.command$', () => {
       expect(request.length).toBe(128);
       h.script = answer((peer) => peer.write(reply));
       const conn = await h.connect();
-      await outcome(h.transport.command$(conn, request, 200, { useCompression: true }));
+      await outcome(run$(conn, request, 200, { useCompression: true }));
       expect(requests[0]).toEqual(request);
     });
 
@@ -217,7 +222,7 @@ describe('TcpTransport.command$', () => {
       expect(request.length).toBe(140);
       h.script = answer((peer) => peer.write(reply));
       const conn = await h.connect();
-      await outcome(h.transport.command$(conn, request, 200, { useCompression: true }));
+      await outcome(run$(conn, request, 200, { useCompression: true }));
       expect(requests[0]).toEqual(request);
     });
 
@@ -225,7 +230,7 @@ describe('TcpTransport.command$', () => {
       const request = paddedRequest(300);
       h.script = answer((peer) => peer.write(reply));
       const conn = await h.connect();
-      await outcome(h.transport.command$(conn, request, 200));
+      await outcome(run$(conn, request, 200));
       expect(requests[0]).toEqual(request);
     });
 
@@ -233,7 +238,7 @@ describe('TcpTransport.command$', () => {
       const request = adminFrame(adminRecord({ command: 9, fields: [{ type: 0, data: 'u'.repeat(200) }] }));
       h.script = answer((peer) => peer.write(adminFrame(adminRecord())));
       const conn = await h.connect();
-      await outcome(h.transport.command$(conn, request, 200, { useCompression: true, messageType: 'admin' }));
+      await outcome(run$(conn, request, 200, { useCompression: true, messageType: 'admin' }));
       expect(requests[0]).toEqual(request);
     });
 
@@ -241,7 +246,7 @@ describe('TcpTransport.command$', () => {
       const request = paddedRequest(400);
       h.script = answer((peer) => peer.write(compressedFrame(reply)));
       const conn = await h.connect();
-      const result = await outcome(h.transport.command$(conn, request, 200, { useCompression: true }));
+      const result = await outcome(run$(conn, request, 200, { useCompression: true }));
       expect(requests[0]![1]).toBe(MessageType.AS_MSG_COMPRESSED);
       expect(result.values).toEqual([record]);
     });
@@ -250,7 +255,7 @@ describe('TcpTransport.command$', () => {
   it('reads a LAST record reply like any other single reply', async () => {
     h.script = replies(asMsgFrame(lastRecord(2)));
     const conn = await h.connect();
-    const result = await outcome(h.transport.command$(conn, smallRequest(), 200));
+    const result = await outcome(run$(conn, smallRequest(), 200));
     expect(result.values).toEqual([lastRecord(2)]);
   });
 });
