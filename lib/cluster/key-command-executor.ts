@@ -157,7 +157,8 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     // the first attempt starts when the call does: its time left is the whole budget, no clock read needed
     this.remainingMs = this.attemptNo === 0 ? budget.deadlineMs - budget.startMs : budget.remainingMs();
     node.counters.commands++;
-    const conn = node.pool.tryCheckout();
+    // the first attempt starts when the call does: the budget's start is the pool's clock reading too
+    const conn = node.pool.tryCheckout(this.attemptNo === 0 ? budget.startMs : undefined);
     if (conn !== undefined) {
       this.onCheckedOut(undefined, conn);
     } else {
