@@ -15,11 +15,25 @@ import { classifyFailure } from './retry-classifier';
 
 /** Runs a single-key command with retries; cold, and cancellable at any point. */
 export function executeKeyCommand$<T>(ctx: ExecutionContext, cmd: KeyCommand<T>, policy: ResolvedPolicy): Observable<T> {
-  return new Observable<T>((subscriber) => {
-    // close() ends every call: none starts after it (thrown here, it reaches the subscriber as the error)
-    ctx.ensureOpen();
-    return new KeyCommandRun(ctx, cmd, policy, subscriber).start();
-  });
+  return new KeyCommandObservable(ctx, cmd, policy);
+}
+
+/** The call as an Observable that holds its arguments, so its subscribe function is one module function, not a closure per call. */
+class KeyCommandObservable<T> extends Observable<T> {
+  constructor(
+    readonly ctx: ExecutionContext,
+    readonly cmd: KeyCommand<T>,
+    readonly policy: ResolvedPolicy,
+  ) {
+    super(subscribeKeyCommand);
+  }
+}
+
+function subscribeKeyCommand<T>(this: Observable<T>, subscriber: Subscriber<T>): KeyCommandRun<T> {
+  const { ctx, cmd, policy } = this as KeyCommandObservable<T>;
+  // close() ends every call: none starts after it (thrown here, it reaches the subscriber as the error)
+  ctx.ensureOpen();
+  return new KeyCommandRun(ctx, cmd, policy, subscriber).start();
 }
 
 /** An attempt's subscriber to the pool's checkout$ when no idle connection was at hand. */
