@@ -32,12 +32,8 @@ export function recordKey(key: ResolvedKey): Key {
   return key.key !== undefined ? { namespace: key.namespace, set: key.set, key: key.key, digest: key.digest } : { namespace: key.namespace, set: key.set, digest: key.digest };
 }
 
-function command<T>(name: string, key: ResolvedKey, write: boolean, request: Buffer, parse: (body: Buffer) => T): KeyCommand<T> {
-  return { command: name, namespace: key.namespace, set: key.set, partition: key.partition, write, request, parse };
-}
-
 /**
- * A get or put as a KeyCommand whose reply reader is a module function, not a closure made per call:
+ * A single-record command as a KeyCommand whose reply reader is a module function, not a closure made per call:
  * what a reader needs of the call (its key, the clock for TTLs) is on the command.
  */
 class RecordCommand<T> implements KeyCommand<T> {
@@ -69,6 +65,24 @@ function readGet(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>): Aero
   if (record.resultCode !== ResultCode.OK) throw failed(record, 'get');
   return { key: recordKey(cmd.key), bins: record.bins, generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, cmd.nowMs()) };
 }
+
+/** exists and delete: true when the record was there, false for key_not_found. */
+function readFound(body: Buffer, cmd: RecordCommand<boolean>): boolean {
+  const record = decodeRecord(body);
+  if (record.resultCode === ResultCode.KEY_NOT_FOUND) return false;
+  if (record.resultCode !== ResultCode.OK) throw failed(record, cmd.command);
+  return true;
+}
+
+function readOperate(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>): AerospikeRecord | null {
+  const reply = decodeOperateReply(body, cmd.nowMs());
+  if (reply.resultCode === ResultCode.KEY_NOT_FOUND) return null;
+  if (reply.resultCode !== ResultCode.OK) throw AerospikeError.fromResultCode(reply.resultCode, 'operate');
+  return { key: recordKey(cmd.key), bins: reply.bins, generation: reply.generation, ttlSeconds: reply.ttlSeconds };
+}
+
+/** The clock of a command whose reply reports no TTL (exists, delete): never read. */
+const NO_CLOCK = (): number => 0;
 
 function readWrite(body: Buffer, cmd: RecordCommand<WriteResult>): WriteResult {
   const record = decodeRecord(body);
@@ -114,12 +128,7 @@ export function getCommand(key: ResolvedKey, policy: ResolvedPolicy, bins: reado
 }
 
 export function existsCommand(key: ResolvedKey, policy: ResolvedPolicy): KeyCommand<boolean> {
-  return command('exists', key, false, encodeExists(key, requestOptions(policy)), (body) => {
-    const record = decodeRecord(body);
-    if (record.resultCode === ResultCode.KEY_NOT_FOUND) return false;
-    if (record.resultCode !== ResultCode.OK) throw failed(record, 'exists');
-    return true;
-  });
+  return new RecordCommand('exists', key, false, encodeExists(key, requestOptions(policy)), NO_CLOCK, readFound);
 }
 
 
@@ -128,18 +137,11 @@ export function putCommand(key: ResolvedKey, bins: Bins, policy: ResolvedWritePo
 }
 
 export function touchCommand(key: ResolvedKey, policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<WriteResult> {
-  const { exists: _exists, ...options } = writeOptions(policy);
-  return new RecordCommand('touch', key, true, encodeTouch(key, options), nowMs, readWrite);
+  return new RecordCommand('touch', key, true, encodeTouch(key, writeOptions(policy)), nowMs, readWrite);
 }
 
 export function deleteCommand(key: ResolvedKey, policy: ResolvedWritePolicy): KeyCommand<boolean> {
-  const { exists: _exists, ttlSeconds: _ttl, ...options } = writeOptions(policy);
-  return command('delete', key, true, encodeDelete(key, options), (body) => {
-    const record = decodeRecord(body);
-    if (record.resultCode === ResultCode.KEY_NOT_FOUND) return false;
-    if (record.resultCode !== ResultCode.OK) throw failed(record, 'delete');
-    return true;
-  });
+  return new RecordCommand('delete', key, true, encodeDelete(key, writeOptions(policy)), NO_CLOCK, readFound);
 }
 
 /** True when any operation writes: the operate routes and retries as a write. */
@@ -156,10 +158,5 @@ export function checkOperations(ops: unknown): readonly Operation[] {
 }
 
 export function operateCommand(key: ResolvedKey, ops: readonly Operation[], policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<AerospikeRecord | null> {
-  return command('operate', key, operationsWrite(ops), encodeOperate(key, ops, writeOptions(policy)), (body) => {
-    const reply = decodeOperateReply(body, nowMs());
-    if (reply.resultCode === ResultCode.KEY_NOT_FOUND) return null;
-    if (reply.resultCode !== ResultCode.OK) throw AerospikeError.fromResultCode(reply.resultCode, 'operate');
-    return { key: recordKey(key), bins: reply.bins, generation: reply.generation, ttlSeconds: reply.ttlSeconds };
-  });
+  return new RecordCommand('operate', key, operationsWrite(ops), encodeOperate(key, ops, writeOptions(policy)), nowMs, readOperate);
 }
