@@ -180,10 +180,10 @@ export function encodeExists(key: RecordKey, options: CommandRequestOptions = {}
   return encodeGet(key, { timeoutMs: options.timeoutMs, useCompression: options.useCompression, headerOnly: true });
 }
 
-function binEntries(bins: Bins): ReadonlyArray<readonly [string, ValueInput]> {
-  if (Array.isArray(bins)) return bins as ReadonlyArray<readonly [string, ValueInput]>;
+/** A bins object, checked to be one. */
+function binsObject(bins: Bins): Readonly<Record<string, ValueInput>> {
   if (bins === null || typeof bins !== 'object') throw new TypeError(`bins must be an object or [name, value] pairs, got ${bins === null ? 'null' : typeof bins}`);
-  return Object.entries(bins as Readonly<Record<string, ValueInput>>);
+  return bins as Readonly<Record<string, ValueInput>>;
 }
 
 const EXISTS_FLAGS: Readonly<Record<ExistsPolicy, { readonly info2: number; readonly info3: number }>> = {
@@ -242,19 +242,30 @@ function binNameBytes(name: string): Buffer {
 }
 
 export function encodePut(key: RecordKey, bins: Bins, options: PutOptions = {}): Buffer {
-  const entries = binEntries(bins);
-  if (entries.length === 0) throw new TypeError('a put needs at least one bin');
-  if (entries.length > 0xffff) throw new RangeError('an as_msg holds at most 65535 fields and 65535 ops');
+  // an object's bins are walked by its keys: Object.entries made an array per bin, per put
+  const pairs = Array.isArray(bins) ? (bins as ReadonlyArray<readonly [string, ValueInput]>) : undefined;
+  const names = pairs === undefined ? Object.keys(binsObject(bins)) : undefined;
+  const count = pairs !== undefined ? pairs.length : names!.length;
+  if (count === 0) throw new TypeError('a put needs at least one bin');
+  if (count > 0xffff) throw new RangeError('an as_msg holds at most 65535 fields and 65535 ops');
   const header = writeHeader(options);
   const transactionTtl = serverTimeout(options);
   const writer = FrameWriter.acquire();
   try {
     const fieldCount = writeKeyFieldsTo(writer, key, options.sendKey);
-    for (const [name, value] of entries) {
-      if (typeof name !== 'string') throw new TypeError(`bin names must be strings, got ${typeof name}`);
-      writer.binOp(OpType.WRITE, name, binNameBytes(name), value, binPath);
+    if (names !== undefined) {
+      const values = bins as Readonly<Record<string, ValueInput>>;
+      for (let i = 0; i < count; i++) {
+        const name = names[i]!;
+        writer.binOp(OpType.WRITE, name, binNameBytes(name), values[name] as ValueInput, binPath);
+      }
+    } else {
+      for (const [name, value] of pairs!) {
+        if (typeof name !== 'string') throw new TypeError(`bin names must be strings, got ${typeof name}`);
+        writer.binOp(OpType.WRITE, name, binNameBytes(name), value, binPath);
+      }
     }
-    return writer.finish(requestHeader(header, compressFlag(options), Info2.WRITE, transactionTtl), fieldCount, entries.length);
+    return writer.finish(requestHeader(header, compressFlag(options), Info2.WRITE, transactionTtl), fieldCount, count);
   } finally {
     writer.release();
   }

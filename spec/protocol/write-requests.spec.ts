@@ -51,6 +51,18 @@ describe('write request options', () => {
     expect(encodeDelete(key, { sendKey: true }).readUInt16BE(26)).toBe(3);
   });
 
+  it("writes an object's own enumerable bins in their order, as [name, value] pairs would, reading each getter once", () => {
+    let reads = 0;
+    const bins = Object.create({ inherited: 1 }, {
+      b: { value: 'two', enumerable: true },
+      hidden: { value: 3, enumerable: false },
+      a: { get: () => (reads++, 1), enumerable: true },
+    }) as Record<string, ValueInput>;
+    expect(encodePut(key, bins)).toEqual(encodePut(key, [['b', 'two'], ['a', 1]]));
+    expect(reads).toBe(1);
+    expect(() => encodePut(key, {})).toThrowError(TypeError, 'a put needs at least one bin');
+  });
+
   it('rejects an unknown exists policy and a createOnly that contradicts it, naming them', () => {
     expect(() => encodePut(key, { a: 1 }, { exists: 'upsert' as never })).toThrowError(TypeError, /^exists must be one of ignore, create_only, update_only, replace, replace_only, got upsert/);
     expect(() => encodePut(key, { a: 1 }, { exists: 'replace', createOnly: true })).toThrowError(TypeError, /createOnly conflicts with exists 'replace'/);
