@@ -87,7 +87,7 @@ export class AerospikeClient {
     const k = resolveKey(key);
     const policy = resolvePolicy(this.policies.read, opts, 'opts');
     const bins = opts?.bins === undefined ? undefined : checkBinNames(opts.bins, 'opts.bins');
-    return this.cluster.execute$(getCommand(k, policy, bins, this.now), policy);
+    return this.cluster.execute$(getCommand(k, policy, bins), policy);
   }
 
   exists$(key: Key, opts?: ReadPolicy): Observable<boolean> {
@@ -101,7 +101,7 @@ export class AerospikeClient {
     const k = resolveKey(key);
     checkBins(bins);
     const policy = resolveWritePolicy(this.policies.write, opts);
-    return this.cluster.execute$(putCommand(k, bins, policy, this.now), policy);
+    return this.cluster.execute$(putCommand(k, bins, policy), policy);
   }
 
   /** Emits true when the record existed. */
@@ -115,7 +115,7 @@ export class AerospikeClient {
   touch$(key: Key, opts?: WritePolicy): Observable<WriteResult> {
     const k = resolveKey(key);
     const policy = resolveWritePolicy(this.policies.write, opts);
-    return this.cluster.execute$(touchCommand(k, policy, this.now), policy);
+    return this.cluster.execute$(touchCommand(k, policy), policy);
   }
 
   /** Runs the operations on one record in one round trip; routed and retried as a write when any writes. */
@@ -124,7 +124,7 @@ export class AerospikeClient {
     const operations = checkOperations(ops);
     const base = operationsWrite(operations) ? this.policies.write : this.readOperatePolicy;
     const policy = resolveWritePolicy(base, opts);
-    return this.cluster.execute$(operateCommand(k, operations, policy, this.now), policy);
+    return this.cluster.execute$(operateCommand(k, operations, policy), policy);
   }
 
   /** The records of `keys` in caller order, null where a key is missing. */

@@ -34,7 +34,7 @@ export function recordKey(key: ResolvedKey): Key {
 
 /**
  * A single-record command as a KeyCommand whose reply reader is a module function, not a closure made per call:
- * what a reader needs of the call (its key, the clock for TTLs) is on the command.
+ * what a reader needs of the call (its key) is on the command, and the attempt's start time comes with the reply.
  */
 class RecordCommand<T> implements KeyCommand<T> {
   readonly namespace: string;
@@ -46,24 +46,23 @@ class RecordCommand<T> implements KeyCommand<T> {
     readonly key: ResolvedKey,
     readonly write: boolean,
     readonly request: Buffer,
-    readonly nowMs: () => number,
-    private readonly reader: (body: Buffer, cmd: RecordCommand<T>) => T,
+    private readonly reader: (body: Buffer, cmd: RecordCommand<T>, nowMs: number) => T,
   ) {
     this.namespace = key.namespace;
     this.set = key.set;
     this.partition = key.partition;
   }
 
-  parse(body: Buffer): T {
-    return this.reader(body, this);
+  parse(body: Buffer, nowMs: number): T {
+    return this.reader(body, this, nowMs);
   }
 }
 
-function readGet(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>): AerospikeRecord | null {
+function readGet(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>, nowMs: number): AerospikeRecord | null {
   const record = decodeRecord(body);
   if (record.resultCode === ResultCode.KEY_NOT_FOUND) return null;
   if (record.resultCode !== ResultCode.OK) throw failed(record, 'get');
-  return { key: recordKey(cmd.key), bins: record.bins, generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, cmd.nowMs()) };
+  return { key: recordKey(cmd.key), bins: record.bins, generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, nowMs) };
 }
 
 /** exists and delete: true when the record was there, false for key_not_found. */
@@ -74,20 +73,17 @@ function readFound(body: Buffer, cmd: RecordCommand<boolean>): boolean {
   return true;
 }
 
-function readOperate(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>): AerospikeRecord | null {
-  const reply = decodeOperateReply(body, cmd.nowMs());
+function readOperate(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>, nowMs: number): AerospikeRecord | null {
+  const reply = decodeOperateReply(body, nowMs);
   if (reply.resultCode === ResultCode.KEY_NOT_FOUND) return null;
   if (reply.resultCode !== ResultCode.OK) throw AerospikeError.fromResultCode(reply.resultCode, 'operate');
   return { key: recordKey(cmd.key), bins: reply.bins, generation: reply.generation, ttlSeconds: reply.ttlSeconds };
 }
 
-/** The clock of a command whose reply reports no TTL (exists, delete): never read. */
-const NO_CLOCK = (): number => 0;
-
-function readWrite(body: Buffer, cmd: RecordCommand<WriteResult>): WriteResult {
+function readWrite(body: Buffer, cmd: RecordCommand<WriteResult>, nowMs: number): WriteResult {
   const record = decodeRecord(body);
   if (record.resultCode !== ResultCode.OK) throw failed(record, cmd.command);
-  return { generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, cmd.nowMs()) };
+  return { generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, nowMs) };
 }
 
 function failed(record: DecodedRecord, what: string): AerospikeError {
@@ -121,27 +117,27 @@ function writeOptions(policy: ResolvedWritePolicy): WriteOptions {
   return options;
 }
 
-export function getCommand(key: ResolvedKey, policy: ResolvedPolicy, bins: readonly string[] | undefined, nowMs: () => number): KeyCommand<AerospikeRecord | null> {
+export function getCommand(key: ResolvedKey, policy: ResolvedPolicy, bins: readonly string[] | undefined): KeyCommand<AerospikeRecord | null> {
   const options = requestOptions(policy);
   const request = encodeGet(key, bins === undefined ? options : { timeoutMs: options.timeoutMs, useCompression: options.useCompression, bins });
-  return new RecordCommand('get', key, false, request, nowMs, readGet);
+  return new RecordCommand('get', key, false, request, readGet);
 }
 
 export function existsCommand(key: ResolvedKey, policy: ResolvedPolicy): KeyCommand<boolean> {
-  return new RecordCommand('exists', key, false, encodeExists(key, requestOptions(policy)), NO_CLOCK, readFound);
+  return new RecordCommand('exists', key, false, encodeExists(key, requestOptions(policy)), readFound);
 }
 
 
-export function putCommand(key: ResolvedKey, bins: Bins, policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<WriteResult> {
-  return new RecordCommand('put', key, true, encodePut(key, bins, writeOptions(policy)), nowMs, readWrite);
+export function putCommand(key: ResolvedKey, bins: Bins, policy: ResolvedWritePolicy): KeyCommand<WriteResult> {
+  return new RecordCommand('put', key, true, encodePut(key, bins, writeOptions(policy)), readWrite);
 }
 
-export function touchCommand(key: ResolvedKey, policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<WriteResult> {
-  return new RecordCommand('touch', key, true, encodeTouch(key, writeOptions(policy)), nowMs, readWrite);
+export function touchCommand(key: ResolvedKey, policy: ResolvedWritePolicy): KeyCommand<WriteResult> {
+  return new RecordCommand('touch', key, true, encodeTouch(key, writeOptions(policy)), readWrite);
 }
 
 export function deleteCommand(key: ResolvedKey, policy: ResolvedWritePolicy): KeyCommand<boolean> {
-  return new RecordCommand('delete', key, true, encodeDelete(key, writeOptions(policy)), NO_CLOCK, readFound);
+  return new RecordCommand('delete', key, true, encodeDelete(key, writeOptions(policy)), readFound);
 }
 
 /** True when any operation writes: the operate routes and retries as a write. */
@@ -157,6 +153,6 @@ export function checkOperations(ops: unknown): readonly Operation[] {
   return ops as readonly Operation[];
 }
 
-export function operateCommand(key: ResolvedKey, ops: readonly Operation[], policy: ResolvedWritePolicy, nowMs: () => number): KeyCommand<AerospikeRecord | null> {
-  return new RecordCommand('operate', key, operationsWrite(ops), encodeOperate(key, ops, writeOptions(policy)), nowMs, readOperate);
+export function operateCommand(key: ResolvedKey, ops: readonly Operation[], policy: ResolvedWritePolicy): KeyCommand<AerospikeRecord | null> {
+  return new RecordCommand('operate', key, operationsWrite(ops), encodeOperate(key, ops, writeOptions(policy)), readOperate);
 }

@@ -37,8 +37,11 @@ export interface KeyCommand<T> {
   readonly write: boolean;
   /** The whole request frame; sent unchanged on every attempt. */
   readonly request: Request;
-  /** The reply body → the call's value; throws an AerospikeError for a failing result code. */
-  readonly parse: (body: Buffer) => T;
+  /**
+   * The reply body → the call's value; throws an AerospikeError for a failing result code. `nowMs`:
+   * the scheduler's time when the attempt that got this reply started, the clock TTLs are read against.
+   */
+  readonly parse: (body: Buffer, nowMs: number) => T;
 }
 
 /** Per-read deadline when both the total and the socket timeout are 0 ("no limit"): one day. */

@@ -90,6 +90,8 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   private sent = false;
   private node: ClusterNode | undefined;
   private attemptNo = 0;
+  /** The scheduler's time when the current attempt started; its replies' TTLs are read against it. */
+  private attemptStartMs = 0;
   private remainingMs = 0;
   private conn: Connection | undefined;
   private connReturned = false;
@@ -168,11 +170,12 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
       this.failed(new AerospikeError('max_error_rate', `node ${node.name} had ${node.errorCount} errors this window (maxErrorRate ${ctx.maxErrorRate})`, { node: node.name }));
       return;
     }
-    // the first attempt starts when the call does: its time left is the whole budget, no clock read needed
-    this.remainingMs = this.attemptNo === 0 ? budget.deadlineMs - budget.startMs : budget.remainingMs();
+    // the first attempt starts when the call does: the budget's clock reading serves it (the pool's too)
+    const nowMs = this.attemptNo === 0 ? budget.startMs : ctx.scheduler.now();
+    this.attemptStartMs = nowMs;
+    this.remainingMs = budget.deadlineMs - nowMs;
     node.counters.commands++;
-    // the first attempt starts when the call does: the budget's start is the pool's clock reading too
-    const conn = node.pool.tryCheckout(this.attemptNo === 0 ? budget.startMs : undefined);
+    const conn = node.pool.tryCheckout(nowMs);
     if (conn !== undefined) {
       this.onCheckedOut(undefined, conn);
     } else {
@@ -182,7 +185,7 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     }
     // the attempt may have ended synchronously (a refused checkout, an immediate reply)
     if (this.phase === Phase.Running && !this.replied && (this.checkout !== undefined || this.call !== undefined) && Number.isFinite(this.remainingMs)) {
-      const group = ctx.deadlines.add(this, this.attemptNo === 0 ? budget.deadlineMs : ctx.scheduler.now() + Math.max(1, this.remainingMs));
+      const group = ctx.deadlines.add(this, this.attemptNo === 0 ? budget.deadlineMs : nowMs + Math.max(1, this.remainingMs));
       this.deadline = group;
       this.deadlineSlot = group.holders.length - 1;
     }
@@ -215,7 +218,7 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     this.giveBack(true);
     let value: T;
     try {
-      value = this.cmd.parse(body);
+      value = this.cmd.parse(body, this.attemptStartMs);
     } catch (error) {
       this.failed(error);
       return;
