@@ -10,7 +10,7 @@ import { decodeRecords, type DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
 import { withCommandSpan } from './command-span';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
-import { PartitionTracker, type NodeAssignment, type PartitionStatus } from './partition-tracker';
+import { PartitionTracker, type NodeAssignment } from './partition-tracker';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
 import { chargeNodeFailure } from './retry-classifier';
@@ -64,10 +64,6 @@ export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: P
   return { values, last };
 }
 
-export function partitionRequests(partitions: readonly PartitionStatus[]): ScanPartitionRequest[] {
-  return partitions.map((p) => ({ id: p.id, digest: p.digest }));
-}
-
 /** The error a pass ends with when partitions remain but no node failed: they were refused or unroutable. */
 export function unavailableError(remaining: number, namespace: string): AerospikeError {
   return new AerospikeError('partition_unavailable', `${remaining} partitions of namespace "${namespace}" could not be scanned`, { resultCode: ResultCode.PARTITION_UNAVAILABLE });
@@ -89,7 +85,7 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
       budget.lastNode = node;
       node.counters.commands++;
       const wanted = cmd.maxRecords === undefined ? undefined : cmd.maxRecords - tracker.emitted;
-      const request = cmd.encode(partitionRequests(partitions), taskId, wanted);
+      const request = cmd.encode(tracker.requests(partitions), taskId, wanted);
       const deadline = readDeadlineMs(policy, budget.remainingMs());
       let completed = false;
       return withPooledConnection$(node.pool, (conn) => ctx.transport.stream$(conn, request, deadline, { useCompression: policy.useCompression, attempt, lendFrames: true }), 'complete').pipe(
@@ -118,7 +114,7 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
         ctx.ensureOpen();
         const attempt = budget.attempts++;
         const { assignments, unroutable } = tracker.assign(ctx.currentMap(), ctx.router, cmd.namespace);
-        if (unroutable.length > 0) lastError = noNodeError(ctx.currentMap(), cmd.namespace, unroutable[0]!.id);
+        if (unroutable.length > 0) lastError = noNodeError(ctx.currentMap(), cmd.namespace, unroutable[0]!);
         const taskId = nextTaskId();
         return concat(
           from(assignments).pipe(mergeMap((a) => nodeStream$(a, attempt, taskId), maxConcurrentNodes > 0 ? maxConcurrentNodes : Infinity)),
