@@ -108,7 +108,8 @@ export class PartitionTracker {
     if (digest.length !== DIGEST_SIZE) throw parseError(`a scan record's digest must be ${DIGEST_SIZE} bytes, got ${digest.length}`);
     const i = partitionId(digest) - this.begin;
     if (i < 0 || i >= this.count || (this.state[i]! & State.DONE) !== 0) return false;
-    digest.copy(this.digests, i * DIGEST_SIZE);
+    // TypedArray#set, not Buffer#copy: its optional arguments, left out here, deoptimized the copies of record values
+    this.digests.set(digest, i * DIGEST_SIZE);
     this.state[i] = this.state[i]! | State.HAS_DIGEST;
     return true;
   }
