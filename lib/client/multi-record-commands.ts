@@ -30,7 +30,7 @@ export function batchGetCommand(keys: readonly ResolvedKey[], bins: readonly str
   };
 }
 
-export function scanCommand(namespace: string, set: string | undefined, policy: ResolvedScanPolicy, nowMs: () => number): ScanCommand<AerospikeRecord> {
+export function scanCommand(namespace: string, set: string | undefined, policy: ResolvedScanPolicy): ScanCommand<AerospikeRecord> {
   return {
     command: 'scan',
     namespace,
@@ -48,7 +48,7 @@ export function scanCommand(namespace: string, set: string | undefined, policy: 
         ...(policy.bins !== undefined && { binNames: policy.bins }),
         useCompression: policy.useCompression,
       }),
-    parse: (record) => scannedRecord(record, namespace, set, nowMs()),
+    parse: (record, nowMs) => scannedRecord(record, namespace, set, nowMs),
   };
 }
 

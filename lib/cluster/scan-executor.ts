@@ -31,7 +31,8 @@ export interface ScanCommand<T> {
   readonly maxRecords: number | undefined;
   /** The request for one node of one pass: its partitions, a fresh task id, the records still wanted. */
   readonly encode: (partitions: readonly ScanPartitionRequest[], taskId: bigint, maxRecords: number | undefined) => Buffer;
-  readonly parse: (record: DecodedRecord) => T;
+  /** The record as emitted; `nowMs`: the clock when its frame arrived (TTLs are read against it). */
+  readonly parse: (record: DecodedRecord, nowMs: number) => T;
 }
 
 let taskCounter = BigInt(Math.floor(Math.random() * 2 ** 48)) << 8n;
@@ -42,8 +43,11 @@ export function nextTaskId(): bigint {
   return taskCounter === 0n ? nextTaskId() : taskCounter;
 }
 
-/** What to do with the records of one node's reply: feed the tracker, hand back the records to emit. */
-export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: PartitionTracker, nodeName: string): { values: T[]; last: boolean } {
+/**
+ * What to do with the records of one node's reply: feed the tracker, hand back the records to emit.
+ * `nowMs` is read once per frame, not per record: a frame's records arrived together.
+ */
+export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: PartitionTracker, nodeName: string, nowMs: number): { values: T[]; last: boolean } {
   const values: T[] = [];
   let last = false;
   // owned: the records keep no view of the frame, whose memory the transport reads the next frame into (lendFrames)
@@ -58,7 +62,7 @@ export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: P
     } else if (record.digest !== undefined && tracker.recordSeen(record.digest)) {
       if (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords) continue;
       tracker.emitted++;
-      values.push(cmd.parse(record));
+      values.push(cmd.parse(record, nowMs));
     }
   }
   return { values, last };
@@ -90,7 +94,7 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
       let completed = false;
       return withPooledConnection$(node.pool, (conn) => ctx.transport.stream$(conn, request, deadline, { useCompression: policy.useCompression, attempt, lendFrames: true }), 'complete').pipe(
         mergeMap((frame) => {
-          const { values, last } = recordsOfFrame(frame, cmd, tracker, node.name);
+          const { values, last } = recordsOfFrame(frame, cmd, tracker, node.name, ctx.scheduler.now());
           if (last) completed = true;
           return from(values);
         }),

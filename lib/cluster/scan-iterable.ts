@@ -87,7 +87,7 @@ class NodeScan<T> implements AsyncIterator<T> {
           this.end(this.completed);
           continue;
         }
-        const { values, last } = recordsOfFrame(step.value, this.cmd, this.tracker, this.assignment.node.name);
+        const { values, last } = recordsOfFrame(step.value, this.cmd, this.tracker, this.assignment.node.name, this.ctx.scheduler.now());
         if (last) this.completed = true;
         this.ready.push(...values);
       } catch (error) {
