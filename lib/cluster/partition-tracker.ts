@@ -14,12 +14,6 @@ export interface NodeAssignment {
   readonly partitions: readonly number[];
 }
 
-/** One partition of a node's request: resume after `digest` (the last record seen in it), or scan it whole. */
-export interface PartitionRequest {
-  readonly id: number;
-  readonly digest: Buffer | undefined;
-}
-
 /** Bits of a partition's state byte. */
 const State = {
   DONE: 1,
@@ -67,6 +61,9 @@ export class PartitionTracker {
   assign(map: PartitionMap<ClusterNode>, router: Router, namespace: string): { assignments: NodeAssignment[]; unroutable: number[] } {
     const byNode = new Map<ClusterNode, number[]>();
     const unroutable: number[] = [];
+    // neighbouring partitions mostly share a node: the last list saves a Map lookup per partition
+    let lastNode: ClusterNode | undefined;
+    let lastList: number[] = [];
     for (let i = 0; i < this.count; i++) {
       const s = this.state[i]!;
       if ((s & State.DONE) !== 0) continue;
@@ -78,22 +75,21 @@ export class PartitionTracker {
         unroutable.push(id);
         continue;
       }
-      const list = byNode.get(node);
-      if (list === undefined) byNode.set(node, [id]);
-      else list.push(id);
+      if (node !== lastNode) {
+        lastNode = node;
+        const list = byNode.get(node);
+        if (list === undefined) byNode.set(node, (lastList = []));
+        else lastList = list;
+      }
+      lastList.push(id);
     }
     return { assignments: [...byNode].map(([node, partitions]) => ({ node, partitions })), unroutable };
   }
 
   /**
-   * What a node's request carries for `partitions`: each id and where it resumes. The digests are views
-   * of the tracker's own block, valid until its next record: encode them before feeding it replies.
+   * The last digest seen in partition `id`, where its next request resumes, or undefined: a view of the
+   * tracker's own block, valid until its next record (encode it before feeding the tracker replies).
    */
-  requests(partitions: readonly number[]): PartitionRequest[] {
-    return partitions.map((id) => ({ id, digest: this.digestOf(id) }));
-  }
-
-  /** The last digest seen in partition `id` (a view of the tracker's block), or undefined. */
   digestOf(id: number): Buffer | undefined {
     const i = id - this.begin;
     if (i < 0 || i >= this.count || (this.state[i]! & State.HAS_DIGEST) === 0) return undefined;

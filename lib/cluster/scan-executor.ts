@@ -15,12 +15,6 @@ import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
 import { chargeNodeFailure } from './retry-classifier';
 
-export interface ScanPartitionRequest {
-  readonly id: number;
-  /** Resume after this digest (the last record seen in the partition), or scan it whole. */
-  readonly digest: Buffer | undefined;
-}
-
 export interface ScanCommand<T> {
   readonly command: string;
   readonly namespace: string;
@@ -29,8 +23,11 @@ export interface ScanCommand<T> {
   readonly partitions: { readonly begin: number; readonly count: number };
   /** Stop after this many records (undefined: all). */
   readonly maxRecords: number | undefined;
-  /** The request for one node of one pass: its partitions, a fresh task id, the records still wanted. */
-  readonly encode: (partitions: readonly ScanPartitionRequest[], taskId: bigint, maxRecords: number | undefined) => Buffer;
+  /**
+   * The request for one node of one pass: its partitions, the digest each resumes after (undefined:
+   * scan it whole; valid during the call only), a fresh task id, the records still wanted.
+   */
+  readonly encode: (partitions: readonly number[], resumeAfter: (id: number) => Buffer | undefined, taskId: bigint, maxRecords: number | undefined) => Buffer;
   /** The record as emitted; `nowMs`: the clock when its frame arrived (TTLs are read against it). */
   readonly parse: (record: DecodedRecord, nowMs: number) => T;
 }
@@ -89,7 +86,7 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
       budget.lastNode = node;
       node.counters.commands++;
       const wanted = cmd.maxRecords === undefined ? undefined : cmd.maxRecords - tracker.emitted;
-      const request = cmd.encode(tracker.requests(partitions), taskId, wanted);
+      const request = cmd.encode(partitions, (id) => tracker.digestOf(id), taskId, wanted);
       const deadline = readDeadlineMs(policy, budget.remainingMs());
       let completed = false;
       return withPooledConnection$(node.pool, (conn) => ctx.transport.stream$(conn, request, deadline, { useCompression: policy.useCompression, attempt, lendFrames: true }), 'complete').pipe(

@@ -118,7 +118,7 @@ class NodeScan<T> implements AsyncIterator<T> {
     }
     this.conn = conn;
     const wanted = this.cmd.maxRecords === undefined ? undefined : this.cmd.maxRecords - this.tracker.emitted;
-    const request = this.cmd.encode(this.tracker.requests(partitions), this.taskId, wanted);
+    const request = this.cmd.encode(partitions, (id) => this.tracker.digestOf(id), this.taskId, wanted);
     const deadline = readDeadlineMs(this.policy, this.budget.remainingMs());
     const opts = { useCompression: this.policy.useCompression, attempt: this.attempt };
     const transport = this.ctx.transport;

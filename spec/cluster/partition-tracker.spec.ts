@@ -29,12 +29,12 @@ describe('PartitionTracker', () => {
     tracker.recordSeen(digestInFrame(2).digest);
     const [assignment] = tracker.assign(map, router, 'test').assignments;
     expect(assignment!.partitions).toEqual([7]);
-    expect(tracker.requests(assignment!.partitions).map((r) => ({ id: r.id, digest: r.digest?.toString('hex') }))).toEqual([{ id: 7, digest: '07000000' + '02'.repeat(16) }]);
+    expect(tracker.digestOf(7)!.toString('hex')).toBe('07000000' + '02'.repeat(16));
   });
 
-  it('requests a partition with no record seen yet without a digest', () => {
+  it('has no digest for a partition with no record seen yet', () => {
     const tracker = new PartitionTracker(7, 1);
-    expect(tracker.requests([7])).toEqual([{ id: 7, digest: undefined }]);
+    expect(tracker.digestOf(7)).toBeUndefined();
   });
 
   it('keeps a copy of the digest, not a view of its reply frame', () => {
@@ -76,6 +76,22 @@ describe('PartitionTracker', () => {
     tracker.partitionDone(7, 0);
     expect(tracker.recordSeen(digestInFrame(6).digest)).toBe(false);
     expect(tracker.digestOf(7)).toBeUndefined();
+  });
+
+  it('groups partitions by their node when neighbouring partitions alternate between nodes', () => {
+    const B = new ClusterNode('B', '10.0.0.2', 3000, new Set(), {} as NodePool, undefined);
+    B.active = true;
+    const owned = (node: ClusterNode, ids: number[]) => ({ node, ids });
+    const two = [owned(A, [0, 2, 3]), owned(B, [1, 4])].reduce(
+      (m, { node, ids }) => m.merge(node, [{ namespace: 'test', regime: 0, replicaCount: 1, bitmaps: [bitmapOf(ids)] }]).map,
+      PartitionMap.empty<ClusterNode>(),
+    );
+    const { assignments, unroutable } = new PartitionTracker(0, 6).assign(two, router, 'test');
+    expect(assignments.map((a) => [a.node.name, a.partitions])).toEqual([
+      ['A', [0, 2, 3]],
+      ['B', [1, 4]],
+    ]);
+    expect(unroutable).toEqual([5]);
   });
 
   it('ignores a record of a partition it does not scan', () => {
