@@ -11,7 +11,7 @@ import type { Router } from './router';
 export interface NodeAssignment {
   readonly node: ClusterNode;
   /** Ids of the partitions this node scans in the pass. */
-  readonly partitions: readonly number[];
+  readonly partitions: number[];
 }
 
 /** Bits of a partition's state byte. */
@@ -59,9 +59,11 @@ export class PartitionTracker {
    * are returned apart (they count as unavailable this pass).
    */
   assign(map: PartitionMap<ClusterNode>, router: Router, namespace: string): { assignments: NodeAssignment[]; unroutable: number[] } {
-    const byNode = new Map<ClusterNode, number[]>();
+    const assignments: NodeAssignment[] = [];
     const unroutable: number[] = [];
-    // neighbouring partitions mostly share a node: the last list saves a Map lookup per partition
+    // neighbouring partitions mostly share a node: the last list saves a lookup per partition. Built
+    // inside the loop, nothing after it: code after a 4096-turn loop first runs in its OSR code, with
+    // no type feedback, and deoptimized it on every scan.
     let lastNode: ClusterNode | undefined;
     let lastList: number[] = [];
     for (let i = 0; i < this.count; i++) {
@@ -77,13 +79,11 @@ export class PartitionTracker {
       }
       if (node !== lastNode) {
         lastNode = node;
-        const list = byNode.get(node);
-        if (list === undefined) byNode.set(node, (lastList = []));
-        else lastList = list;
+        lastList = listOf(assignments, node);
       }
       lastList.push(id);
     }
-    return { assignments: [...byNode].map(([node, partitions]) => ({ node, partitions })), unroutable };
+    return { assignments, unroutable };
   }
 
   /**
@@ -138,4 +138,12 @@ export class PartitionTracker {
     this.state[i] = this.state[i]! | State.RETRY;
     this.sequence[i] = this.sequence[i]! + 1;
   }
+}
+
+/** The partition list of `node` in `assignments`, added when the node has none yet (a cluster has few nodes). */
+function listOf(assignments: NodeAssignment[], node: ClusterNode): number[] {
+  for (const a of assignments) if (a.node === node) return a.partitions;
+  const partitions: number[] = [];
+  assignments.push({ node, partitions });
+  return partitions;
 }
