@@ -139,13 +139,13 @@ export class AerospikeClient {
   /** Every record of the namespace (and set), each exactly once, as it arrives from every node. */
   scan$(namespace: string, set?: string, opts?: ScanPolicy): Observable<AerospikeRecord> {
     const policy = this.scanPolicy(namespace, set, opts);
-    return executeScan$(this.cluster, scanCommand(namespace, set, policy, this.now), policy, policy.maxConcurrentNodes);
+    return executeScan$(this.cluster, scanCommand(namespace, set, policy), policy, policy.maxConcurrentNodes);
   }
 
   /** scan$ with backpressure: frames are read only as fast as the loop consumes records; `break` stops every node. */
   scanIterable(namespace: string, set?: string, opts?: ScanPolicy): AsyncIterable<AerospikeRecord> {
     const policy = this.scanPolicy(namespace, set, opts);
-    return scanIterable(this.cluster, scanCommand(namespace, set, policy, this.now), policy, policy.maxConcurrentNodes);
+    return scanIterable(this.cluster, scanCommand(namespace, set, policy), policy, policy.maxConcurrentNodes);
   }
 
   /** One info request to one node: `opts.node` (by name), else the active nodes in turn. */

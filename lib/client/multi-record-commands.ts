@@ -7,7 +7,7 @@ import type { ResolvedPolicy } from '../cluster/policy';
 import { encodeBatchGet } from '../protocol/batch-request';
 import type { UserKey } from '../protocol/digest';
 import { ttlSecondsFromVoidTime, type DecodedRecord } from '../protocol/record';
-import { encodePartitionScan } from '../protocol/scan-request';
+import { encodePartitionScan, type PartitionCursor } from '../protocol/scan-request';
 import { serverTimeoutMs, type ResolvedScanPolicy } from './client-policies';
 import { recordKey, type AerospikeRecord } from './record-commands';
 import type { Key, ResolvedKey } from './record-key';
@@ -30,26 +30,31 @@ export function batchGetCommand(keys: readonly ResolvedKey[], bins: readonly str
   };
 }
 
-export function scanCommand(namespace: string, set: string | undefined, policy: ResolvedScanPolicy, nowMs: () => number): ScanCommand<AerospikeRecord> {
+export function scanCommand(namespace: string, set: string | undefined, policy: ResolvedScanPolicy): ScanCommand<AerospikeRecord> {
   return {
     command: 'scan',
     namespace,
     set,
     partitions: policy.partitions,
     maxRecords: policy.maxRecords,
-    encode: (partitions, taskId, maxRecords) =>
+    encode: (partitions, resumeAfter, taskId, maxRecords) =>
       encodePartitionScan({
         namespace,
         ...(set !== undefined && { set }),
-        partitions: partitions.map((p) => (p.digest === undefined ? { id: p.id } : { id: p.id, digest: p.digest })),
+        // a first pass resumes nothing: its ids go as they are, with no cursor object per partition
+        ...(partitions.some((id) => resumeAfter(id) !== undefined) ? { partitions: partitions.map((id) => scanCursor(id, resumeAfter(id))) } : { partitionIds: partitions }),
         taskId,
         ...(maxRecords !== undefined && { maxRecords }),
         ...(policy.socketTimeoutMs > 0 && { socketTimeoutMs: policy.socketTimeoutMs }),
         ...(policy.bins !== undefined && { binNames: policy.bins }),
         useCompression: policy.useCompression,
       }),
-    parse: (record) => scannedRecord(record, namespace, set, nowMs()),
+    parse: (record, nowMs) => scannedRecord(record, namespace, set, nowMs),
   };
+}
+
+function scanCursor(id: number, digest: Buffer | undefined): PartitionCursor {
+  return digest === undefined ? { id } : { id, digest };
 }
 
 function scannedRecord(record: DecodedRecord, namespace: string, set: string | undefined, nowMs: number): AerospikeRecord {

@@ -10,16 +10,10 @@ import { decodeRecords, type DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
 import { withCommandSpan } from './command-span';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
-import { PartitionTracker, type NodeAssignment, type PartitionStatus } from './partition-tracker';
+import { PartitionTracker, type NodeAssignment } from './partition-tracker';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
 import { chargeNodeFailure } from './retry-classifier';
-
-export interface ScanPartitionRequest {
-  readonly id: number;
-  /** Resume after this digest (the last record seen in the partition), or scan it whole. */
-  readonly digest: Buffer | undefined;
-}
 
 export interface ScanCommand<T> {
   readonly command: string;
@@ -29,9 +23,13 @@ export interface ScanCommand<T> {
   readonly partitions: { readonly begin: number; readonly count: number };
   /** Stop after this many records (undefined: all). */
   readonly maxRecords: number | undefined;
-  /** The request for one node of one pass: its partitions, a fresh task id, the records still wanted. */
-  readonly encode: (partitions: readonly ScanPartitionRequest[], taskId: bigint, maxRecords: number | undefined) => Buffer;
-  readonly parse: (record: DecodedRecord) => T;
+  /**
+   * The request for one node of one pass: its partitions, the digest each resumes after (undefined:
+   * scan it whole; valid during the call only), a fresh task id, the records still wanted.
+   */
+  readonly encode: (partitions: readonly number[], resumeAfter: (id: number) => Buffer | undefined, taskId: bigint, maxRecords: number | undefined) => Buffer;
+  /** The record as emitted; `nowMs`: the clock when its frame arrived (TTLs are read against it). */
+  readonly parse: (record: DecodedRecord, nowMs: number) => T;
 }
 
 let taskCounter = BigInt(Math.floor(Math.random() * 2 ** 48)) << 8n;
@@ -42,8 +40,11 @@ export function nextTaskId(): bigint {
   return taskCounter === 0n ? nextTaskId() : taskCounter;
 }
 
-/** What to do with the records of one node's reply: feed the tracker, hand back the records to emit. */
-export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: PartitionTracker, nodeName: string): { values: T[]; last: boolean } {
+/**
+ * What to do with the records of one node's reply: feed the tracker, hand back the records to emit.
+ * `nowMs` is read once per frame, not per record: a frame's records arrived together.
+ */
+export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: PartitionTracker, nodeName: string, nowMs: number): { values: T[]; last: boolean } {
   const values: T[] = [];
   let last = false;
   // owned: the records keep no view of the frame, whose memory the transport reads the next frame into (lendFrames)
@@ -58,14 +59,10 @@ export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: P
     } else if (record.digest !== undefined && tracker.recordSeen(record.digest)) {
       if (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords) continue;
       tracker.emitted++;
-      values.push(cmd.parse(record));
+      values.push(cmd.parse(record, nowMs));
     }
   }
   return { values, last };
-}
-
-export function partitionRequests(partitions: readonly PartitionStatus[]): ScanPartitionRequest[] {
-  return partitions.map((p) => ({ id: p.id, digest: p.digest }));
 }
 
 /** The error a pass ends with when partitions remain but no node failed: they were refused or unroutable. */
@@ -89,12 +86,12 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
       budget.lastNode = node;
       node.counters.commands++;
       const wanted = cmd.maxRecords === undefined ? undefined : cmd.maxRecords - tracker.emitted;
-      const request = cmd.encode(partitionRequests(partitions), taskId, wanted);
+      const request = cmd.encode(partitions, (id) => tracker.digestOf(id), taskId, wanted);
       const deadline = readDeadlineMs(policy, budget.remainingMs());
       let completed = false;
       return withPooledConnection$(node.pool, (conn) => ctx.transport.stream$(conn, request, deadline, { useCompression: policy.useCompression, attempt, lendFrames: true }), 'complete').pipe(
         mergeMap((frame) => {
-          const { values, last } = recordsOfFrame(frame, cmd, tracker, node.name);
+          const { values, last } = recordsOfFrame(frame, cmd, tracker, node.name, ctx.scheduler.now());
           if (last) completed = true;
           return from(values);
         }),
@@ -118,7 +115,7 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
         ctx.ensureOpen();
         const attempt = budget.attempts++;
         const { assignments, unroutable } = tracker.assign(ctx.currentMap(), ctx.router, cmd.namespace);
-        if (unroutable.length > 0) lastError = noNodeError(ctx.currentMap(), cmd.namespace, unroutable[0]!.id);
+        if (unroutable.length > 0) lastError = noNodeError(ctx.currentMap(), cmd.namespace, unroutable[0]!);
         const taskId = nextTaskId();
         return concat(
           from(assignments).pipe(mergeMap((a) => nodeStream$(a, attempt, taskId), maxConcurrentNodes > 0 ? maxConcurrentNodes : Infinity)),

@@ -8,7 +8,7 @@ import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } fro
 import { PartitionTracker, type NodeAssignment } from './partition-tracker';
 import type { ResolvedPolicy } from './policy';
 import { chargeNodeFailure } from './retry-classifier';
-import { nextTaskId, partitionRequests, recordsOfFrame, unavailableError, type ScanCommand } from './scan-executor';
+import { nextTaskId, recordsOfFrame, unavailableError, type ScanCommand } from './scan-executor';
 import { observableIterator } from './observable-iterator';
 
 /** Cold: nothing is sent until the first next(). */
@@ -27,7 +27,7 @@ async function* passes<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, policy: Re
     ctx.ensureOpen();
     const attempt = budget.attempts++;
     const { assignments, unroutable } = tracker.assign(ctx.currentMap(), ctx.router, cmd.namespace);
-    if (unroutable.length > 0) failures.push({ error: noNodeError(ctx.currentMap(), cmd.namespace, unroutable[0]!.id) });
+    if (unroutable.length > 0) failures.push({ error: noNodeError(ctx.currentMap(), cmd.namespace, unroutable[0]!) });
     const taskId = nextTaskId();
     const nodes = assignments.map((a) => new NodeScan(ctx, cmd, policy, tracker, budget, a, attempt, taskId, failures));
     const merged = mergeIterators<T>(nodes, maxConcurrentNodes > 0 ? maxConcurrentNodes : nodes.length);
@@ -87,7 +87,7 @@ class NodeScan<T> implements AsyncIterator<T> {
           this.end(this.completed);
           continue;
         }
-        const { values, last } = recordsOfFrame(step.value, this.cmd, this.tracker, this.assignment.node.name);
+        const { values, last } = recordsOfFrame(step.value, this.cmd, this.tracker, this.assignment.node.name, this.ctx.scheduler.now());
         if (last) this.completed = true;
         this.ready.push(...values);
       } catch (error) {
@@ -118,7 +118,7 @@ class NodeScan<T> implements AsyncIterator<T> {
     }
     this.conn = conn;
     const wanted = this.cmd.maxRecords === undefined ? undefined : this.cmd.maxRecords - this.tracker.emitted;
-    const request = this.cmd.encode(partitionRequests(partitions), this.taskId, wanted);
+    const request = this.cmd.encode(partitions, (id) => this.tracker.digestOf(id), this.taskId, wanted);
     const deadline = readDeadlineMs(this.policy, this.budget.remainingMs());
     const opts = { useCompression: this.policy.useCompression, attempt: this.attempt };
     const transport = this.ctx.transport;

@@ -4,7 +4,9 @@ import type { NodePool } from '../../lib/cluster/node-pool';
 import { PartitionMap } from '../../lib/cluster/partition-map';
 import { PartitionTracker } from '../../lib/cluster/partition-tracker';
 import { Router } from '../../lib/cluster/router';
+import type { AerospikeError } from '../../lib/errors';
 import { bitmapOf } from '../../lib/protocol/replicas';
+import { ResultCode } from '../../lib/protocol/result-codes';
 
 describe('PartitionTracker', () => {
   const A = new ClusterNode('A', '10.0.0.1', 3000, new Set(), {} as NodePool, undefined);
@@ -26,7 +28,13 @@ describe('PartitionTracker', () => {
     tracker.recordSeen(digestInFrame(1).digest);
     tracker.recordSeen(digestInFrame(2).digest);
     const [assignment] = tracker.assign(map, router, 'test').assignments;
-    expect(assignment!.partitions[0]!.digest!.toString('hex')).toBe('07000000' + '02'.repeat(16));
+    expect(assignment!.partitions).toEqual([7]);
+    expect(tracker.digestOf(7)!.toString('hex')).toBe('07000000' + '02'.repeat(16));
+  });
+
+  it('has no digest for a partition with no record seen yet', () => {
+    const tracker = new PartitionTracker(7, 1);
+    expect(tracker.digestOf(7)).toBeUndefined();
   });
 
   it('keeps a copy of the digest, not a view of its reply frame', () => {
@@ -34,9 +42,56 @@ describe('PartitionTracker', () => {
     const { frame, digest } = digestInFrame(3);
     tracker.recordSeen(digest);
     frame.fill(0);
-    const kept = tracker.assign(map, router, 'test').assignments[0]!.partitions[0]!.digest!;
+    const kept = tracker.digestOf(7)!;
     expect(kept.toString('hex')).toBe('07000000' + '03'.repeat(16));
+    expect(kept.buffer).not.toBe(frame.buffer);
+    // one block for the tracker's partitions, nothing else in it
     expect(kept.buffer.byteLength).toBe(20);
+  });
+
+  it('refuses a digest that is not 20 bytes with a parse_error', () => {
+    const tracker = new PartitionTracker(7, 1);
+    const short = Buffer.from([7, 0, 0, 0, 1, 2]);
+    expect(() => tracker.recordSeen(short)).toThrowMatching((e: AerospikeError) => e.code === 'parse_error' && e.message === "a scan record's digest must be 20 bytes, got 6");
+  });
+
+  it('counts a partition done once its node completes, unless the node refused it', () => {
+    const tracker = new PartitionTracker(6, 3);
+    tracker.partitionDone(7, ResultCode.PARTITION_UNAVAILABLE);
+    tracker.nodeCompleted([6, 7, 8]);
+    expect(tracker.remaining).toBe(1);
+    expect(tracker.assign(map, router, 'test').assignments.map((a) => a.partitions)).toEqual([[7]]);
+  });
+
+  it('leaves the partitions of a failed node to the next pass, resuming after their last digest', () => {
+    const tracker = new PartitionTracker(7, 1);
+    tracker.recordSeen(digestInFrame(5).digest);
+    tracker.nodeFailed([7]);
+    expect(tracker.remaining).toBe(1);
+    expect(tracker.digestOf(7)!.toString('hex')).toBe('07000000' + '05'.repeat(16));
+  });
+
+  it('ignores records of a partition already done', () => {
+    const tracker = new PartitionTracker(7, 1);
+    tracker.partitionDone(7, 0);
+    expect(tracker.recordSeen(digestInFrame(6).digest)).toBe(false);
+    expect(tracker.digestOf(7)).toBeUndefined();
+  });
+
+  it('groups partitions by their node when neighbouring partitions alternate between nodes', () => {
+    const B = new ClusterNode('B', '10.0.0.2', 3000, new Set(), {} as NodePool, undefined);
+    B.active = true;
+    const owned = (node: ClusterNode, ids: number[]) => ({ node, ids });
+    const two = [owned(A, [0, 2, 3]), owned(B, [1, 4])].reduce(
+      (m, { node, ids }) => m.merge(node, [{ namespace: 'test', regime: 0, replicaCount: 1, bitmaps: [bitmapOf(ids)] }]).map,
+      PartitionMap.empty<ClusterNode>(),
+    );
+    const { assignments, unroutable } = new PartitionTracker(0, 6).assign(two, router, 'test');
+    expect(assignments.map((a) => [a.node.name, a.partitions])).toEqual([
+      ['A', [0, 2, 3]],
+      ['B', [1, 4]],
+    ]);
+    expect(unroutable).toEqual([5]);
   });
 
   it('ignores a record of a partition it does not scan', () => {
