@@ -296,7 +296,7 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     if (conn === undefined || this.connReturned) return;
     this.connReturned = true;
     const pool = this.node!.pool;
-    if (ok) pool.release(conn);
+    if (ok) pool.release(conn, this.attemptStartMs);
     else pool.discard(conn);
   }
 

@@ -107,15 +107,19 @@ export class NodePool {
     return reused;
   }
 
-  /** A connection whose operation completed normally: kept for reuse when it is still open. */
-  release(conn: Connection): void {
+  /**
+   * A connection whose operation completed normally: kept for reuse when it is still open. `usedSinceMs`:
+   * when that operation started, if the caller read the clock then; the connection counts as idle from
+   * that earlier time, which only ever closes it sooner than maxIdleMs, never later, and spares a clock read.
+   */
+  release(conn: Connection, usedSinceMs?: number): void {
     if (!this.unmarkOut(conn)) return;
     this.inUse--;
     if (this.closed || !conn.isOpen) {
       this.drop(conn);
       return;
     }
-    this.pushIdle(conn);
+    this.pushIdle(conn, usedSinceMs);
   }
 
   /** A connection that errored or was cut short: never reused (the transport has destroyed it already). */
@@ -243,10 +247,11 @@ export class NodePool {
     return undefined;
   }
 
-  private pushIdle(conn: Connection): void {
+  private pushIdle(conn: Connection, sinceMs?: number): void {
     const top = this.idleCount++;
     this.idle[top] = conn;
-    this.idleSinceMs[top] = this.scheduler.now();
+    // oldest first holds with a caller's time too: never before the entry below, itself no later than now
+    this.idleSinceMs[top] = sinceMs === undefined ? this.scheduler.now() : top > 0 ? Math.max(sinceMs, this.idleSinceMs[top - 1]!) : sinceMs;
   }
 
   private markOut(conn: Connection): void {

@@ -126,6 +126,26 @@ describe('NodePool', () => {
     });
   });
 
+  it('counts a connection released with its use start time as idle from then, never before an older idle one', () => {
+    runMarbles(({ at }) => {
+      const p = pool(fake, { maxIdleMs: 100 });
+      const [a, b, c] = [take(p), take(p), take(p)];
+      at(50, () => p.release(a, 40));
+      at(60, () => p.release(b, 10));
+      at(70, () => p.release(c, 40));
+      // b counts from 40 (a is below it), not 10: still usable at 111
+      at(111, () => expect(take(p)).toBe(c));
+      at(112, () => expect(take(p)).toBe(b));
+      at(113, () => p.release(b, 40));
+      // idle from 40, not from 50 and 113 when they came back
+      at(140, () => expect(p.trimIdle()).toBe(0));
+      at(141, () => {
+        expect(p.trimIdle()).toBe(2);
+        expect([a.isOpen, b.isOpen]).toEqual([false, false]);
+      });
+    });
+  });
+
   it('a checkout cut short while connecting gives its slot back', () => {
     runMarbles(({ cold, at }) => {
       fake.scriptConnect('A', cold('50ms x'));
