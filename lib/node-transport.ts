@@ -94,7 +94,13 @@ export interface Connection {
 
 /** Where commandCall delivers its outcome: exactly one of the two, at most once. */
 export interface ReplySink {
-  /** The reply body, as command$ would emit it. */
+  /**
+   * The sink keeps nothing of `body` (no view into it) once reply() returns, so the transport may hand
+   * it bytes in memory it reuses (TcpTransport: its socket read buffer, which saves an allocation and a
+   * copy per reply). Default false. A transport may ignore it.
+   */
+  readonly borrowsBody?: boolean;
+  /** The reply body, as command$ would emit it (valid only during the call when borrowsBody is set). */
   reply(body: Buffer): void;
   /** The error command$ would end with. */
   fail(error: unknown): void;

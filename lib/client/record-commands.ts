@@ -58,8 +58,10 @@ class RecordCommand<T> implements KeyCommand<T> {
   }
 }
 
+// Replies may be lent by the transport (KeyCommand.parse): records are decoded owned, keeping no view of them.
+
 function readGet(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>, nowMs: number): AerospikeRecord | null {
-  const record = decodeRecord(body);
+  const record = decodeRecord(body, true);
   if (record.resultCode === ResultCode.KEY_NOT_FOUND) return null;
   if (record.resultCode !== ResultCode.OK) throw failed(record, 'get');
   return { key: recordKey(cmd.key), bins: record.bins, generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, nowMs) };
@@ -67,21 +69,21 @@ function readGet(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>, nowMs
 
 /** exists and delete: true when the record was there, false for key_not_found. */
 function readFound(body: Buffer, cmd: RecordCommand<boolean>): boolean {
-  const record = decodeRecord(body);
+  const record = decodeRecord(body, true);
   if (record.resultCode === ResultCode.KEY_NOT_FOUND) return false;
   if (record.resultCode !== ResultCode.OK) throw failed(record, cmd.command);
   return true;
 }
 
 function readOperate(body: Buffer, cmd: RecordCommand<AerospikeRecord | null>, nowMs: number): AerospikeRecord | null {
-  const reply = decodeOperateReply(body, nowMs);
+  const reply = decodeOperateReply(body, nowMs, true);
   if (reply.resultCode === ResultCode.KEY_NOT_FOUND) return null;
   if (reply.resultCode !== ResultCode.OK) throw AerospikeError.fromResultCode(reply.resultCode, 'operate');
   return { key: recordKey(cmd.key), bins: reply.bins, generation: reply.generation, ttlSeconds: reply.ttlSeconds };
 }
 
 function readWrite(body: Buffer, cmd: RecordCommand<WriteResult>, nowMs: number): WriteResult {
-  const record = decodeRecord(body);
+  const record = decodeRecord(body, true);
   if (record.resultCode !== ResultCode.OK) throw failed(record, cmd.command);
   return { generation: record.generation, ttlSeconds: ttlSecondsFromVoidTime(record.voidTime, nowMs) };
 }

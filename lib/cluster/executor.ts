@@ -40,6 +40,7 @@ export interface KeyCommand<T> {
   /**
    * The reply body → the call's value; throws an AerospikeError for a failing result code. `nowMs`:
    * the scheduler's time when the attempt that got this reply started, the clock TTLs are read against.
+   * `body` may be lent (ReplySink.borrowsBody): valid only during the call, so the value keeps no view of it.
    */
   readonly parse: (body: Buffer, nowMs: number) => T;
 }

@@ -82,6 +82,8 @@ const enum Phase {
  * span before its value is emitted, and the call completes right after it.
  */
 class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
+  /** KeyCommand.parse keeps no view of a reply: the transport may lend its read buffer (no copy per reply). */
+  readonly borrowsBody = true;
   private readonly budget: AttemptBudget;
   private readonly span: CommandSpanContext | undefined;
   private spanEnded = false;

@@ -97,6 +97,10 @@ abstract class BaseRead<T> implements ReadOperation {
     return this.ctx.lendFrames === true;
   }
 
+  get takesBorrowed(): boolean {
+    return false;
+  }
+
   /** Admin replies carry session tokens (login). */
   get secret(): boolean {
     return this.ctx.kind === 'admin';
@@ -197,6 +201,11 @@ export class SinkReplyRead extends BaseRead<never> implements PendingCall {
     ctx: ReadContext,
   ) {
     super(NO_SUBSCRIBER, ctx);
+  }
+
+  /** The reply reaches the sink inside onEnd, which runs inside the frame's onFrame: a borrowing sink may get a view. */
+  override get takesBorrowed(): boolean {
+    return this.replySink.borrowsBody === true;
   }
 
   onFrame(frame: Frame): boolean {

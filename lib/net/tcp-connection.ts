@@ -33,6 +33,11 @@ export interface ReadOperation {
   readonly secret: boolean;
   /** The subscriber keeps nothing of a frame once it has taken it (stream$ lendFrames): its storage may be reused. */
   readonly lendsFrames: boolean;
+  /**
+   * The operation is done with each frame before onFrame/onEnd return (commandCall with a borrowing
+   * sink): a frame wholly inside a read may be a view of the reader's scratch buffer, not a copy.
+   */
+  readonly takesBorrowed: boolean;
 }
 
 /** Frame bodies handed over in pieces, straight from the socket's chunks. */
@@ -221,7 +226,7 @@ export class TcpConnection implements Connection, ReadSink {
       } else {
         // Only an operation that gathers bodies is offered frames in pieces (a later head without a
         // sink would get whole frames through onFrame, which every read handles).
-        this.decoder.push(chunk, this.onFrame, head!.sink === undefined ? undefined : this.frameSink, borrowed);
+        this.decoder.push(chunk, this.onFrame, head!.sink === undefined ? undefined : this.frameSink, borrowed, this.headTakesBorrowed);
       }
     } catch (err) {
       this.fail(toAerospikeError(err));
@@ -253,6 +258,9 @@ export class TcpConnection implements Connection, ReadSink {
     if (op.onFrame(frame)) this.finishHead(op);
     else if (op.lendsFrames) this.decoder.recycle(frame);
   };
+
+  /** Asked by the decoder before it copies a frame out of a borrowed read: the head may take a view. */
+  private readonly headTakesBorrowed = (): boolean => this.queue[0]?.takesBorrowed === true;
 
   /** Routes frames to the head operation's sink when it wants them in pieces. */
   private readonly frameSink: FrameSink = {

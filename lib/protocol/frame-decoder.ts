@@ -160,9 +160,11 @@ export class FrameDecoder {
    * `borrowed`: the caller reuses `chunk` after the call, so frames and pieces must not be views of
    * it. The unconsumed rest of the chunk is then copied once, at the first frame or piece handed
    * out, and everything after is a view of that copy: one allocation per chunk however many small
-   * frames it holds, and none for bytes that only go into a spanning frame's storage.
+   * frames it holds, and none for bytes that only go into a spanning frame's storage. Unless
+   * `lendBorrowed()` says the consumer of the next frame is done with it before onFrame returns: that
+   * frame is then a view of the chunk itself.
    */
-  push(chunk: Uint8Array, onFrame: (frame: Frame) => void, sink?: FrameSink, borrowed = false): void {
+  push(chunk: Uint8Array, onFrame: (frame: Frame) => void, sink?: FrameSink, borrowed = false, lendBorrowed?: () => boolean): void {
     if (this.failed !== null) throw this.failed;
     this.target = null;
     let data = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
@@ -203,7 +205,8 @@ export class FrameDecoder {
           this.startSink(sink, bodyLength);
           continue;
         }
-        if (offset + PROTO_HEADER_SIZE + bodyLength <= end && borrowed) {
+        // a consumer done with the frame before onFrame returns may take it as a view of the borrowed chunk
+        if (offset + PROTO_HEADER_SIZE + bodyLength <= end && borrowed && lendBorrowed?.() !== true) {
           data = ownedCopy(data, offset, end);
           end -= offset;
           offset = 0;

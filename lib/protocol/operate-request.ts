@@ -13,7 +13,7 @@ import { ttlSecondsFromVoidTime } from './record';
 import { compressFlag, requestHeader, serverTimeout, writeHeader, writeKeyFields, type RecordKey, type WriteOptions } from './requests';
 import { isOperation, type Operation } from './operations';
 import { walkAsMsgRecords, type AsMsgRecordSpan } from './as-msg';
-import { decodeBinValue, type Value } from './value';
+import { decodeBinValueAt, type Value } from './value';
 
 export type OperateOptions = WriteOptions;
 
@@ -67,7 +67,7 @@ export interface OperateReply {
 }
 
 /** Decodes the single-record reply of an operate; the TTL is read against `nowMs`. */
-export function decodeOperateReply(body: Uint8Array, nowMs: number): OperateReply {
+export function decodeOperateReply(body: Uint8Array, nowMs: number, owned = false): OperateReply {
   const b = Buffer.isBuffer(body) ? body : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   let span: AsMsgRecordSpan | undefined;
   let count = 0;
@@ -83,7 +83,7 @@ export function decodeOperateReply(body: Uint8Array, nowMs: number): OperateRepl
     const size = b.readUInt32BE(at);
     const nameLength = b[at + 7]!;
     const bin = b.toString('utf8', at + 8, at + 8 + nameLength);
-    const value = decodeBinValue(b[at + 5]!, b.subarray(at + 8 + nameLength, at + 4 + size));
+    const value = decodeBinValueAt(b, b[at + 5]!, at + 8 + nameLength, at + 4 + size, owned);
     results.push({ bin, value });
     bins[bin] = value;
     at += 4 + size;

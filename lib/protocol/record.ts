@@ -111,11 +111,14 @@ function decodeCheckedRecord(b: Buffer, o: number, owned: boolean): DecodedRecor
   };
 }
 
-/** The single record of a single-record reply body (get, put, exists, delete). */
-export function decodeRecord(body: Uint8Array): DecodedRecord {
+/**
+ * The single record of a single-record reply body (get, put, exists, delete). `owned`: as for
+ * decodeRecords, the record keeps no view of `body`.
+ */
+export function decodeRecord(body: Uint8Array, owned = false): DecodedRecord {
   const b = asBuffer(body);
   // the common case without a list: one record that ends where the body does
-  if (b.length > 0 && checkAsMsgRecord(b, 0, b.length) === b.length) return decodeCheckedRecord(b, 0, false);
+  if (b.length > 0 && checkAsMsgRecord(b, 0, b.length) === b.length) return decodeCheckedRecord(b, 0, owned);
   const records = decodeRecords(body);
   throw parseError(`expected one as_msg record in a single-record reply, got ${records.length}`);
 }

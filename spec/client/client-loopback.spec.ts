@@ -78,6 +78,17 @@ describe('AerospikeClient over loopback sockets (SimulatedCluster)', () => {
     ]);
   });
 
+  it('get$ and operate$ values keep their bytes while later replies are read into the same buffers', async () => {
+    const blob = (k: number) => Buffer.alloc(300, k);
+    for (let k = 0; k < 20; k++) await firstValueFrom(client.put$(key(`blob${k}`), { b: blob(k), l: [blob(k)], m: new Map([['x', blob(k)]]) }));
+    const got: AerospikeRecord[] = [];
+    for (let k = 0; k < 20; k++) got.push((await firstValueFrom(client.get$(key(`blob${k}`))))!);
+    const operated = await firstValueFrom(client.operate$(key('blob0'), [op.get('b')]));
+    for (let k = 1; k < 20; k++) await firstValueFrom(client.get$(key(`blob${k}`)));
+    got.forEach((record, k) => expect(record.bins).withContext(`record ${k}`).toEqual({ b: blob(k), l: [blob(k)], m: { x: blob(k) } }));
+    expect(operated!.bins).toEqual({ b: blob(0) });
+  });
+
   it('put$, get$, exists$, touch$, delete$ with their null rules and routing to the master', async () => {
     const before = sim.nodes.map((n) => n.stats.requests.put);
     expect(await firstValueFrom(client.put$(key('ada'), { n: 1 }, { sendKey: true, ttlSeconds: 100 }))).toEqual({ generation: 1, ttlSeconds: jasmine.any(Number) as never });

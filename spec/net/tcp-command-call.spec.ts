@@ -111,6 +111,35 @@ describe('TcpTransport.commandCall', () => {
     expect(sink.events.length).toBe(1);
   });
 
+  it('lends a borrowing sink a view of its read buffer, and gives any other sink memory of its own', async () => {
+    const other = asMsgFrame(asMsgRecord({ resultCode: 0, generation: 4, ops: [{ op: 1, name: 'b', value: 2 }] }));
+    h.script = replies(reply, other, reply, other);
+    const conn = await h.connect();
+    const seen: Array<{ buffer: ArrayBufferLike; copy: Buffer }> = [];
+    const call = (borrowsBody: boolean) =>
+      new Promise<void>((resolve, reject) => {
+        h.transport.commandCall(conn, smallRequest(), 500, undefined, {
+          borrowsBody,
+          reply: (body) => {
+            seen.push({ buffer: body.buffer, copy: Buffer.from(body) });
+            resolve();
+          },
+          fail: reject,
+        });
+      });
+    await call(true);
+    await call(true);
+    const kept: Buffer[] = [];
+    for (let i = 0; i < 2; i++) {
+      await new Promise<void>((resolve, reject) => h.transport.commandCall(conn, smallRequest(), 500, undefined, { reply: (body) => (kept.push(body), resolve()), fail: reject }));
+    }
+    expect(seen.map((s) => s.copy)).toEqual([record, other.subarray(8)]);
+    expect(seen[0]!.buffer).toBe(seen[1]!.buffer);
+    expect(kept).toEqual([record, other.subarray(8)]);
+    expect(kept[0]!.buffer).not.toBe(seen[0]!.buffer);
+    expect(kept[0]!.buffer).not.toBe(kept[1]!.buffer);
+  });
+
   it('throws at call time what command$ throws, and a TypeError for a sink without reply() and fail()', async () => {
     const conn = await h.connect();
     const noop = { reply: () => undefined, fail: () => undefined };

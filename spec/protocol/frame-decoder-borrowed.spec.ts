@@ -99,6 +99,26 @@ describe('FrameDecoder with borrowed chunks and direct reads', () => {
     expect(frames.every((f, i) => i === 0 || f.bytes.byteOffset === frames[i - 1]!.bytes.byteOffset + frames[i - 1]!.bytes.length)).toBeTrue();
   });
 
+  it('lends a whole frame of a borrowed chunk as a view when asked, and copies the rest once when the next consumer does not take views', () => {
+    const stream = Buffer.concat([encodeFrame(3, body(20, 1)), encodeFrame(3, body(20, 2)), encodeFrame(3, body(20, 3))]);
+    const original = Buffer.from(stream);
+    const seen: Array<{ lent: boolean; bytes: Buffer }> = [];
+    let lend = true;
+    new FrameDecoder().push(
+      stream,
+      (f) => {
+        // a borrowing consumer reads its frame now; the second frame's consumer wants it kept
+        seen.push({ lent: f.bytes.buffer === stream.buffer, bytes: Buffer.from(f.bytes) });
+        lend = false;
+      },
+      undefined,
+      true,
+      () => lend,
+    );
+    expect(seen.map((s) => s.lent)).toEqual([true, false, false]);
+    expect(Buffer.concat(seen.map((s) => s.bytes)).equals(original)).toBeTrue();
+  });
+
   it('keeps views of a chunk that is not borrowed', () => {
     const stream = Buffer.concat([encodeFrame(3, body(20, 1)), encodeFrame(3, body(20, 2))]);
     const frames: Frame[] = [];
