@@ -18,22 +18,29 @@ export function executeKeyCommand$<T>(ctx: ExecutionContext, cmd: KeyCommand<T>,
   return new KeyCommandObservable(ctx, cmd, policy);
 }
 
-/** The call as an Observable that holds its arguments, so its subscribe function is one module function, not a closure per call. */
+/**
+ * The call as an Observable that holds its arguments, so its subscribe function is one function, not a
+ * closure per call. ES private fields: util.inspect of a call must not walk into the cluster (options,
+ * credentials), which a closure hid before.
+ */
 class KeyCommandObservable<T> extends Observable<T> {
-  constructor(
-    readonly ctx: ExecutionContext,
-    readonly cmd: KeyCommand<T>,
-    readonly policy: ResolvedPolicy,
-  ) {
-    super(subscribeKeyCommand);
-  }
-}
+  readonly #ctx: ExecutionContext;
+  readonly #cmd: KeyCommand<T>;
+  readonly #policy: ResolvedPolicy;
 
-function subscribeKeyCommand<T>(this: Observable<T>, subscriber: Subscriber<T>): KeyCommandRun<T> {
-  const { ctx, cmd, policy } = this as KeyCommandObservable<T>;
-  // close() ends every call: none starts after it (thrown here, it reaches the subscriber as the error)
-  ctx.ensureOpen();
-  return new KeyCommandRun(ctx, cmd, policy, subscriber).start();
+  constructor(ctx: ExecutionContext, cmd: KeyCommand<T>, policy: ResolvedPolicy) {
+    super(KeyCommandObservable.#subscribe);
+    this.#ctx = ctx;
+    this.#cmd = cmd;
+    this.#policy = policy;
+  }
+
+  static #subscribe<T>(this: Observable<T>, subscriber: Subscriber<T>): KeyCommandRun<T> {
+    const self = this as KeyCommandObservable<T>;
+    // close() ends every call: none starts after it (thrown here, it reaches the subscriber as the error)
+    self.#ctx.ensureOpen();
+    return new KeyCommandRun(self.#ctx, self.#cmd, self.#policy, subscriber).start();
+  }
 }
 
 /** An attempt's subscriber to the pool's checkout$ when no idle connection was at hand. */

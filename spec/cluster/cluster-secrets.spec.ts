@@ -27,11 +27,12 @@ describe('Cluster secrets', () => {
     runMarbles((run) => {
       const fake = new FakeCluster({ nodes: ['A', 'B'], sessionTtlSeconds: 600 });
       Cluster.connect$({ ...fake.clientOptions(), user: 'app', password: PASSWORD, tls: { key: TLS_KEY } }).subscribe((cluster) => {
-        cluster.execute$(getCommand(), readPolicy()).subscribe();
+        const call$ = cluster.execute$(getCommand(), readPolicy());
+        const call = call$.subscribe();
         run.at(10, () => {
           tokens = ['A', 'B'].map((n) => cluster.nodes.get(n)!.session!.token().toString());
-          // every inspect view (the cluster is cyclic, so no JSON of it); its stats as JSON
-          texts = [...inspectViews(cluster), JSON.stringify(cluster.stats())];
+          // every inspect view (the cluster is cyclic, so no JSON of it), of a call and its subscription too; its stats as JSON
+          texts = [...inspectViews(cluster), ...inspectViews(call$), ...inspectViews(call), JSON.stringify(cluster.stats())];
           cluster.close();
         });
       });
