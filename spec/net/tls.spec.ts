@@ -352,6 +352,26 @@ describe('TLS over the loopback TLS server', () => {
       transport.close(conn);
     });
 
+    it('commandCall lends a borrowing sink each reply from the TLS read buffer, byte for byte', async () => {
+      const server = await tlsServer(async (peer) => {
+        for (let generation = 1; ; generation++) {
+          if ((await peer.readFrame()) === undefined) return;
+          // whole replies (lent from the read buffer) and one in 7-byte pieces (assembled)
+          if (generation === 2) await peer.drip(recordFrame(generation), 7, 1);
+          else peer.write(recordFrame(generation));
+        }
+      });
+      const conn = await open(server, { tls: trusted });
+      const copies: Buffer[] = [];
+      for (let i = 0; i < 3; i++) {
+        await new Promise<void>((resolve, reject) =>
+          transport.commandCall(conn, request(), 1000, undefined, { borrowsBody: true, reply: (body) => (copies.push(Buffer.from(body)), resolve()), fail: reject }),
+        );
+      }
+      expect(copies).toEqual([1, 2, 3].map((generation) => asMsgRecord({ generation })));
+      transport.close(conn);
+    });
+
     it('commandStream$ concatenates the bodies up to the LAST record and leaves the connection reusable', async () => {
       const server = await tlsServer(async (peer) => {
         await peer.readFrame();
