@@ -77,20 +77,23 @@ export class AttemptBudget {
   private freeRetries = 0;
   private inDoubt = false;
   lastNode: ClusterNode | undefined;
+  /** ES private: inspect of a call must not walk into the scheduler's pending work (see key-command-executor). */
+  readonly #scheduler: SchedulerLike;
 
   constructor(
-    private readonly scheduler: SchedulerLike,
+    scheduler: SchedulerLike,
     readonly policy: ResolvedPolicy,
     private readonly write: boolean,
     /** Attempts whose request never left the client retry without using maxRetries, at most this many times. */
     private readonly freeRetryLimit: number,
   ) {
+    this.#scheduler = scheduler;
     this.startMs = scheduler.now();
     this.deadlineMs = policy.totalTimeoutMs > 0 ? this.startMs + policy.totalTimeoutMs : Infinity;
   }
 
   remainingMs(): number {
-    return this.deadlineMs - this.scheduler.now();
+    return this.deadlineMs - this.#scheduler.now();
   }
 
   /** The error the call ends with: the attempt's, labelled with its node and the call's in-doubt state. */

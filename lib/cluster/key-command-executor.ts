@@ -91,47 +91,53 @@ const enum Phase {
 class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   /** KeyCommand.parse keeps no view of a reply: the transport may lend its read buffer (no copy per reply). */
   readonly borrowsBody = true;
-  private readonly budget: AttemptBudget;
-  private readonly span: CommandSpanContext | undefined;
+  // Every field that leads to another object is ES private: the run is its subscription's teardown, and
+  // util.inspect of a caller's Subscription must not walk into the connection, the pool or the
+  // scheduler's pending work (the secrets spec found a session token through a FakeTransport connection).
+  readonly #ctx: ExecutionContext;
+  readonly #cmd: KeyCommand<T>;
+  readonly #policy: ResolvedPolicy;
+  readonly #subscriber: Subscriber<T>;
+  readonly #budget: AttemptBudget;
+  readonly #span: CommandSpanContext | undefined;
   private spanEnded = false;
   private phase = Phase.Running;
   /** The request of the current attempt left the client. */
   private sent = false;
-  private node: ClusterNode | undefined;
+  #node: ClusterNode | undefined;
   private attemptNo = 0;
   /** The scheduler's time when the current attempt started; its replies' TTLs are read against it. */
   private attemptStartMs = 0;
   private remainingMs = 0;
-  private conn: Connection | undefined;
+  #conn: Connection | undefined;
   private connReturned = false;
   /** The current attempt's reply was parsed and emitted. */
   private replied = false;
-  private checkout: CheckoutSubscriber<T> | undefined;
+  #checkout: CheckoutSubscriber<T> | undefined;
   /** The current attempt's command call, while it is pending. */
-  private call: PendingCall | undefined;
+  #call: PendingCall | undefined;
   /** The current attempt's command call has replied or failed (possibly before commandCall returned). */
   private callSettled = false;
   /** The total-timeout deadline of the current attempt: its group in ctx.deadlines and its slot there. */
-  private deadline: DeadlineGroup | undefined;
+  #deadline: DeadlineGroup | undefined;
   private deadlineSlot = 0;
-  private sleep: Subscription | undefined;
+  #sleep: Subscription | undefined;
   /** Set while attempts run synchronously in start()/retryNow(): a failure then loops instead of recursing. */
   private looping = false;
   private again = false;
 
-  constructor(
-    private readonly ctx: ExecutionContext,
-    private readonly cmd: KeyCommand<T>,
-    private readonly policy: ResolvedPolicy,
-    private readonly subscriber: Subscriber<T>,
-  ) {
+  constructor(ctx: ExecutionContext, cmd: KeyCommand<T>, policy: ResolvedPolicy, subscriber: Subscriber<T>) {
+    this.#ctx = ctx;
+    this.#cmd = cmd;
+    this.#policy = policy;
+    this.#subscriber = subscriber;
     const replicas = ctx.currentMap().namespace(cmd.namespace)?.replicaCount ?? 1;
-    this.budget = new AttemptBudget(ctx.scheduler, policy, cmd.write, Math.max(1, replicas));
+    this.#budget = new AttemptBudget(ctx.scheduler, policy, cmd.write, Math.max(1, replicas));
     if (hasSpanSubscribers(clusterChannels.command)) {
       const span: CommandSpanContext = { command: cmd.command, namespace: cmd.namespace, set: cmd.set, partition: cmd.partition, attempts: 0, node: undefined };
       clusterChannels.command.start.publish(span);
       clusterChannels.command.end.publish(span);
-      this.span = span;
+      this.#span = span;
     }
   }
 
@@ -142,7 +148,7 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   }
 
   retryNow(): void {
-    this.sleep = undefined;
+    this.#sleep = undefined;
     if (this.phase !== Phase.Sleeping) return;
     this.phase = Phase.Running;
     this.loop();
@@ -158,10 +164,13 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   }
 
   private attempt(): void {
-    const { ctx, cmd, policy, budget } = this;
+    const ctx = this.#ctx;
+    const cmd = this.#cmd;
+    const policy = this.#policy;
+    const budget = this.#budget;
     this.sent = false;
-    this.node = undefined;
-    this.conn = undefined;
+    this.#node = undefined;
+    this.#conn = undefined;
     this.connReturned = false;
     this.replied = false;
     this.attemptNo = budget.attempts++;
@@ -169,7 +178,7 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     const node = cmd.write
       ? ctx.router.write(partitions, cmd.namespace, cmd.partition, policy.replica, budget.sequence)
       : ctx.router.read(partitions, cmd.namespace, cmd.partition, policy.replica, budget.sequence, budget.lastNode);
-    this.node = node;
+    this.#node = node;
     if (node === undefined) {
       this.failed(noNodeError(partitions, cmd.namespace, cmd.partition));
       return;
@@ -189,45 +198,45 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
       this.onCheckedOut(undefined, conn);
     } else {
       const checkout = new CheckoutSubscriber(this);
-      this.checkout = checkout;
+      this.#checkout = checkout;
       node.pool.checkout$().subscribe(checkout);
     }
     // the attempt may have ended synchronously (a refused checkout, an immediate reply)
-    if (this.phase === Phase.Running && !this.replied && (this.checkout !== undefined || this.call !== undefined) && Number.isFinite(this.remainingMs)) {
+    if (this.phase === Phase.Running && !this.replied && (this.#checkout !== undefined || this.#call !== undefined) && Number.isFinite(this.remainingMs)) {
       const group = ctx.deadlines.add(this, this.attemptNo === 0 ? budget.deadlineMs : nowMs + Math.max(1, this.remainingMs));
-      this.deadline = group;
+      this.#deadline = group;
       this.deadlineSlot = group.holders.length - 1;
     }
   }
 
   onCheckedOut(from: CheckoutSubscriber<T> | undefined, conn: Connection): void {
-    if (from !== this.checkout) return;
-    this.conn = conn;
+    if (from !== this.#checkout) return;
+    this.#conn = conn;
     this.sent = true;
     this.callSettled = false;
     const attemptNo = this.attemptNo;
     let call: PendingCall;
     try {
-      const deadline = readDeadlineMs(this.policy, this.remainingMs);
-      call = commandCall(this.ctx.transport, conn, this.cmd.request, deadline, commandOptions(this.policy.useCompression, this.attemptNo), this);
+      const deadline = readDeadlineMs(this.#policy, this.remainingMs);
+      call = commandCall(this.#ctx.transport, conn, this.#cmd.request, deadline, commandOptions(this.#policy.useCompression, this.attemptNo), this);
     } catch (error) {
       this.giveBack(false);
       this.failed(error);
       return;
     }
     // kept only while pending: the outcome may have come (and a retry started) before commandCall returned
-    if (!this.callSettled && this.attemptNo === attemptNo && this.phase === Phase.Running) this.call = call;
+    if (!this.callSettled && this.attemptNo === attemptNo && this.phase === Phase.Running) this.#call = call;
   }
 
   /** ReplySink: the attempt's reply; the call's value (or its retry, when the reply is a failure). */
   reply(body: Buffer): void {
     if (this.callSettled || this.phase !== Phase.Running) return;
     this.callSettled = true;
-    this.call = undefined;
+    this.#call = undefined;
     this.giveBack(true);
     let value: T;
     try {
-      value = this.cmd.parse(body, this.attemptStartMs);
+      value = this.#cmd.parse(body, this.attemptStartMs);
     } catch (error) {
       this.failed(error);
       return;
@@ -235,38 +244,38 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     this.replied = true;
     this.cancelTimer();
     this.endSpan('ok');
-    this.subscriber.next(value);
+    this.#subscriber.next(value);
     // the subscriber may have left inside next()
     if (this.phase !== Phase.Running) return;
     this.endAttempt();
     this.phase = Phase.Done;
-    this.subscriber.complete();
+    this.#subscriber.complete();
   }
 
   /** ReplySink: the attempt failed (its socket is destroyed): retry or end the call. */
   fail(error: unknown): void {
     if (this.callSettled || this.phase !== Phase.Running) return;
     this.callSettled = true;
-    this.call = undefined;
+    this.#call = undefined;
     this.giveBack(false);
     this.failed(error);
   }
 
   onAttemptError(from: Subscriber<unknown>, error: unknown): void {
-    if (from !== this.checkout) return;
+    if (from !== this.#checkout) return;
     this.giveBack(false);
     this.failed(error);
   }
 
   onDeadline(): void {
-    this.deadline = undefined;
+    this.#deadline = undefined;
     if (this.phase !== Phase.Running) return;
-    const node = this.node!;
+    const node = this.#node!;
     const sent = this.sent;
     // the attempt is cut short first (socket destroyed, connection discarded), then fails
     this.teardownAttempt();
     this.failed(
-      new AerospikeError('timeout', `${this.cmd.command} exceeded its total timeout of ${this.policy.totalTimeoutMs} ms (attempt ${this.attemptNo + 1})`, {
+      new AerospikeError('timeout', `${this.#cmd.command} exceeded its total timeout of ${this.#policy.totalTimeoutMs} ms (attempt ${this.attemptNo + 1})`, {
         node: node.name,
         inDoubt: sent,
       }),
@@ -275,7 +284,9 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
 
   /** The current attempt failed with `error`: retry now, after the pause, or end the call. */
   private failed(error: unknown): void {
-    const { ctx, budget, node } = this;
+    const ctx = this.#ctx;
+    const budget = this.#budget;
+    const node = this.#node;
     let sleepMs: number;
     try {
       ctx.ensureOpen();
@@ -285,13 +296,13 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     } catch (final) {
       this.phase = Phase.Done;
       this.endSpan(final instanceof AerospikeError ? final.code : 'error', final);
-      this.subscriber.error(final);
+      this.#subscriber.error(final);
       this.teardownAttempt();
       return;
     }
     if (sleepMs > 0) {
       this.phase = Phase.Sleeping;
-      this.sleep = ctx.scheduler.schedule(retryWork, sleepMs, this);
+      this.#sleep = ctx.scheduler.schedule(retryWork, sleepMs, this);
       this.teardownAttempt();
       return;
     }
@@ -301,19 +312,19 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   }
 
   private giveBack(ok: boolean): void {
-    const conn = this.conn;
+    const conn = this.#conn;
     if (conn === undefined || this.connReturned) return;
     this.connReturned = true;
-    const pool = this.node!.pool;
+    const pool = this.#node!.pool;
     if (ok) pool.release(conn, this.attemptStartMs);
     else pool.discard(conn);
   }
 
   private cancelTimer(): void {
-    const group = this.deadline;
+    const group = this.#deadline;
     if (group === undefined) return;
-    this.deadline = undefined;
-    this.ctx.deadlines.cancel(group, this.deadlineSlot);
+    this.#deadline = undefined;
+    this.#ctx.deadlines.cancel(group, this.deadlineSlot);
   }
 
   /** The attempt's teardown, in the order pooled-connection's was: checkout, command call, connection. */
@@ -325,10 +336,10 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   /** Timer, checkout and command call ended; the connection is the caller's to settle. */
   private endAttempt(): void {
     this.cancelTimer();
-    const checkout = this.checkout;
-    const call = this.call;
-    this.checkout = undefined;
-    this.call = undefined;
+    const checkout = this.#checkout;
+    const call = this.#call;
+    this.#checkout = undefined;
+    this.#call = undefined;
     checkout?.unsubscribe();
     call?.cancel();
   }
@@ -337,8 +348,8 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   unsubscribe(): void {
     const wasDone = this.phase === Phase.Done;
     this.phase = Phase.Done;
-    this.sleep?.unsubscribe();
-    this.sleep = undefined;
+    this.#sleep?.unsubscribe();
+    this.#sleep = undefined;
     if (!wasDone) this.teardownAttempt();
     this.endSpan('cancelled');
   }
@@ -346,10 +357,10 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   private endSpan(result: string, error?: unknown): void {
     if (this.spanEnded) return;
     this.spanEnded = true;
-    const span = this.span;
+    const span = this.#span;
     if (span === undefined) return;
-    span.attempts = this.budget.attempts;
-    span.node = this.budget.lastNode?.name;
+    span.attempts = this.#budget.attempts;
+    span.node = this.#budget.lastNode?.name;
     span.result = result;
     if (result === 'cancelled') span.cancelled = true;
     finishSpan(clusterChannels.command, span, error);
