@@ -26,8 +26,8 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: 'put-seq', group: 'put', title: 'put$, sequential', op: 'put', concurrency: 1, clients: ALL, unit: 'op' },
   { id: 'put-64', group: 'put', title: 'put$, 64 in flight', op: 'put', concurrency: 64, clients: ALL, unit: 'op' },
   { id: 'batch', group: 'batch', title: 'batchGet$ of 100 keys, sequential', op: 'batch', concurrency: 1, clients: CLIENTS, unit: 'batch' },
-  { id: 'scan-small', group: 'scan', title: 'scan$, 100,000 small records', op: 'scan', concurrency: 1, scan: 'small', clients: CLIENTS, unit: 'rec' },
-  { id: 'scan-large', group: 'scan', title: 'scan$, 2,000 × 32 KiB records', op: 'scan', concurrency: 1, scan: 'large', clients: CLIENTS, unit: 'rec' },
+  { id: 'scan-small', group: 'scan', title: 'scan$, 100,000 small records', op: 'scan', concurrency: 1, scan: 'small', clients: ALL, unit: 'rec' },
+  { id: 'scan-large', group: 'scan', title: 'scan$, 2,000 × 32 KiB records', op: 'scan', concurrency: 1, scan: 'large', clients: ALL, unit: 'rec' },
 ];
 
 export interface Target {

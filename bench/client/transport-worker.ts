@@ -2,15 +2,20 @@
 // before the run and sent to its partition's master, found once from every node's `replicas` info
 // (no client, no tender, no pool). The floor the client's get$/put$ CPU is compared to. Each loop
 // owns one connection per node, as the server answers one transaction at a time per connection.
+// For a scan: each node is sent one partition scan of the partitions it masters, all nodes at once,
+// over stream$ with lent frames, and records are counted by walking message headers (no decoding):
+// the floor of socket and server that a scan's records/s can reach on this machine.
 
-import { firstValueFrom, type Observer } from 'rxjs';
+import { firstValueFrom, merge, type Observer } from 'rxjs';
 import { TcpTransport, type Connection } from '../../lib/index';
 import { computeDigest, partitionId, PARTITION_COUNT } from '../../lib/protocol/digest';
 import { parsePeers } from '../../lib/protocol/peers';
 import { parseReplicas, partitionInBitmap } from '../../lib/protocol/replicas';
 import { encodeGet, encodePut } from '../../lib/protocol/requests';
-import { blob, NAMESPACE, RECORD_SET, TOTAL_TIMEOUT_MS, type WorkerJob, type WorkerResult } from './data';
-import { measureLoad, workerMain } from './measure';
+import { encodePartitionScan } from '../../lib/protocol/scan-request';
+import { AS_MSG_HEADER_SIZE, Info3, PROTO_HEADER_SIZE } from '../../lib/protocol/constants';
+import { blob, NAMESPACE, RECORD_SET, SCAN_SETS, TOTAL_TIMEOUT_MS, type WorkerJob, type WorkerResult } from './data';
+import { measureLoad, measureOnce, workerMain } from './measure';
 
 // the reply body's result code: byte 5 of the 22-byte as_msg header (after the 8-byte proto header)
 const RESULT_CODE_OFFSET = 5;
@@ -24,6 +29,7 @@ workerMain(async (job) => {
   const transport = new TcpTransport();
   const nodes = await discover(transport, job.hosts);
   const masters = await masterTable(transport, nodes);
+  if (job.op === 'scan') return scan(transport, job, nodes, masters);
   const conns = await Promise.all(Array.from({ length: job.concurrency }, () => Promise.all(nodes.map((n) => firstValueFrom(transport.connect$(n.host, n.port))))));
   try {
     return await load(transport, job, conns, masters);
@@ -60,6 +66,62 @@ async function load(transport: TcpTransport, job: WorkerJob, conns: Connection[]
     },
     () => failed,
   );
+}
+
+/**
+ * A full scan after a whole one, as the client workers measure it: every node scans the partitions it
+ * masters, all at once, each over its own connection, and the records of each frame are counted.
+ */
+async function scan(transport: TcpTransport, job: WorkerJob, nodes: readonly NodeAddress[], masters: Uint8Array): Promise<WorkerResult> {
+  const set = SCAN_SETS[job.scan!];
+  const partitionsOf = nodes.map((_, n) => Array.from(masters.keys()).filter((p) => masters[p] === n));
+  let taskId = BigInt(Date.now()) << 16n;
+  const count = async () => {
+    const conns = await Promise.all(nodes.map((n) => firstValueFrom(transport.connect$(n.host, n.port))));
+    let records = 0;
+    let lasts = 0;
+    try {
+      const frames$ = merge(
+        ...nodes.map((_, n) => transport.stream$(conns[n]!, encodePartitionScan({ namespace: NAMESPACE, set: set.name, partitionIds: partitionsOf[n]!, taskId: ++taskId }), 30_000, { lendFrames: true })),
+      );
+      await new Promise<void>((resolve, reject) =>
+        frames$.subscribe({
+          next: (frame) => {
+            const counted = countRecords(frame);
+            records += counted.records;
+            lasts += counted.last;
+          },
+          error: reject,
+          complete: resolve,
+        }),
+      );
+      return { records, failed: lasts === nodes.length ? 0 : 1 };
+    } finally {
+      conns.forEach((c) => transport.close(c));
+    }
+  };
+  await count();
+  return measureOnce(count, job.cpuProfile);
+}
+
+/**
+ * The records in one scan frame (proto header, then as_msg messages): messages that are neither a
+ * partition's PARTITION_DONE nor the LAST one, found by the header's field and op counts and sizes.
+ */
+function countRecords(frame: Buffer): { records: number; last: number } {
+  let records = 0;
+  let last = 0;
+  let at = PROTO_HEADER_SIZE;
+  while (at < frame.length) {
+    const info3 = frame[at + 3]!;
+    const fields = frame.readUInt16BE(at + 18);
+    const ops = frame.readUInt16BE(at + 20);
+    at += AS_MSG_HEADER_SIZE;
+    for (let i = 0; i < fields + ops; i++) at += 4 + frame.readUInt32BE(at);
+    if ((info3 & Info3.LAST) !== 0) last = 1;
+    else if ((info3 & Info3.PARTITION_DONE) === 0) records++;
+  }
+  return { records, last };
 }
 
 /** The seeds, plus any peer they list that is not among them. */
