@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { firstValueFrom, lastValueFrom, mergeMap, range, type Observer } from 'rxjs';
-import { AerospikeClient, type Key } from '../../lib/index';
+import { AerospikeClient, TcpTransport, type Key } from '../../lib/index';
 import { batchKeyIndexes, blob, NAMESPACE, RECORD_SET, SCAN_SETS, SOCKET_TIMEOUT_MS, TOTAL_TIMEOUT_MS, type WorkerJob, type WorkerResult } from './data';
 import { maxRssMB, measureLoad, measureOnce, workerMain } from './measure';
 
@@ -16,6 +16,8 @@ workerMain(async (job) => {
   const client = await firstValueFrom(
     AerospikeClient.connect$({
       seeds: job.hosts,
+      // BENCH_COALESCE=0: requests written as begun, for an A/B of the transport's write coalescing
+      ...(process.env.BENCH_COALESCE === '0' ? { transport: new TcpTransport({ coalesceWrites: false }) } : {}),
       policies: { read: { totalTimeoutMs: TOTAL_TIMEOUT_MS, socketTimeoutMs: SOCKET_TIMEOUT_MS }, write: { totalTimeoutMs: TOTAL_TIMEOUT_MS }, batch: { totalTimeoutMs: TOTAL_TIMEOUT_MS } },
     }),
   );

@@ -26,7 +26,8 @@ interface NodeAddress {
 }
 
 workerMain(async (job) => {
-  const transport = new TcpTransport();
+  // BENCH_COALESCE=0: requests written as begun, for an A/B of the transport's write coalescing
+  const transport = new TcpTransport({ coalesceWrites: process.env.BENCH_COALESCE !== '0' });
   const nodes = await discover(transport, job.hosts);
   const masters = await masterTable(transport, nodes);
   if (job.op === 'scan') return scan(transport, job, nodes, masters);

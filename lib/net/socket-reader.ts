@@ -3,6 +3,7 @@
 // Falls back to 'data' events where the runtime ignores onread. Knows nothing of frames.
 
 import type { OnReadOpts, Socket } from 'node:net';
+import { readCallback } from './write-coalescer';
 
 /** Where a reader delivers bytes: the connection. */
 export interface ReadSink {
@@ -36,7 +37,12 @@ export class SocketReader {
     buffer: (): Uint8Array => this.nextBuffer(),
     // Never false (which would pause the socket): pausing is the connection's, through pause()/resume().
     callback: (count: number, buffer: Uint8Array): boolean => {
-      this.onRead(count, buffer);
+      readCallback(true);
+      try {
+        this.onRead(count, buffer);
+      } finally {
+        readCallback(false);
+      }
       return true;
     },
   };
@@ -93,6 +99,11 @@ export class SocketReader {
   private readonly onData = (chunk: Buffer): void => {
     if (this.mode === 'onread') return;
     this.mode = 'data';
-    this.sink!.onChunk(chunk, false);
+    readCallback(true);
+    try {
+      this.sink!.onChunk(chunk, false);
+    } finally {
+      readCallback(false);
+    }
   };
 }

@@ -12,6 +12,7 @@ import type { ConnectConfig } from './connect-config';
 import { MAX_TIMER_DELAY_MS } from './deadline';
 import { networkError } from './socket-errors';
 import { readerOf, SocketReader, type ReadSink } from './socket-reader';
+import { countAwaiting, holdBack, type DeferredWriter } from './write-coalescer';
 
 /** What the connection needs from an operation waiting for reply frames. */
 export interface ReadOperation {
@@ -59,7 +60,7 @@ const DIRECT_READ_MIN_BYTES = 16 * 1024;
 
 let nextConnectionId = 1;
 
-export class TcpConnection implements Connection, ReadSink {
+export class TcpConnection implements Connection, ReadSink, DeferredWriter {
   readonly id = nextConnectionId++;
   readonly host: string;
   readonly port: number;
@@ -76,11 +77,17 @@ export class TcpConnection implements Connection, ReadSink {
   private timerDueAt = 0;
   private readStartedAt = 0;
   private progressed = false;
+  /** The request begin() held back until the turn ends (write-coalescer.ts). */
+  private deferred: Buffer | undefined = undefined;
+  /** Counted among the connections awaiting a reply (write-coalescer.ts). */
+  private awaiting = false;
 
   constructor(
     private readonly socket: Socket,
     config: ConnectConfig,
     private readonly scheduler: SchedulerLike,
+    /** Whether begin() may hold a request back until the turn ends (write-coalescer.ts). */
+    private readonly coalesce = true,
   ) {
     this.config = config;
     this.host = config.host;
@@ -120,10 +127,19 @@ export class TcpConnection implements Connection, ReadSink {
     }
     if (this.phase === 'paused' && this.queue.length === 0) this.socket.resume();
     this.queue.push(op);
+    this.setAwaiting(true);
     let flushed: boolean;
     if (Buffer.isBuffer(request)) {
-      flushed = this.socket.write(request);
+      // only a lone request may wait for the turn's end: a pipelined one follows its queue's order
+      if (this.coalesce && this.queue.length === 1 && holdBack(this)) {
+        this.deferred = request;
+        flushed = true;
+      } else {
+        this.writeDeferred();
+        flushed = this.socket.write(request);
+      }
     } else {
+      this.writeDeferred();
       this.socket.cork();
       for (const part of request as readonly Uint8Array[]) this.socket.write(part);
       this.socket.uncork();
@@ -135,6 +151,26 @@ export class TcpConnection implements Connection, ReadSink {
     } else if (!flushed) {
       this.startPhase('drain');
     }
+  }
+
+  /** DeferredWriter: the turn ended; writes the request begin() held back, if the connection still stands. */
+  flushDeferred(): void {
+    if (this.deferred === undefined || this.failure !== null) return;
+    if (!this.writeDeferred() && this.phase === 'read') this.startPhase('drain');
+  }
+
+  /** Writes a held-back request, if any; false when the socket's buffer is now full. */
+  private writeDeferred(): boolean {
+    const request = this.deferred;
+    if (request === undefined) return true;
+    this.deferred = undefined;
+    return this.socket.write(request);
+  }
+
+  private setAwaiting(awaiting: boolean): void {
+    if (this.awaiting === awaiting) return;
+    this.awaiting = awaiting;
+    countAwaiting(awaiting);
   }
 
   /** The subscriber left before the end: drops a pipelined reply, otherwise the socket is destroyed. */
@@ -178,6 +214,8 @@ export class TcpConnection implements Connection, ReadSink {
   fail(error: AerospikeError): void {
     if (this.failure !== null) return;
     this.failure = error;
+    this.deferred = undefined;
+    this.setAwaiting(false);
     this.stopTimer();
     this.phase = 'idle';
     this.socket.destroy();
@@ -282,6 +320,7 @@ export class TcpConnection implements Connection, ReadSink {
     // an idle pooled connection must not hold a recycled frame's megabyte
     if (op.lendsFrames) this.decoder.dropSpare();
     if (this.queue.length === 0) {
+      this.setAwaiting(false);
       // The deadline timer stays armed: the next operation usually reuses it (see restartTimer);
       // if none comes it fires once on an idle connection and lapses. close()/fail() clear it.
       if (this.phase !== 'paused') this.phase = 'idle';

@@ -36,6 +36,12 @@ import { TcpConnection } from './tcp-connection';
 export interface TcpTransportOptions extends TransportOptions {
   /** Creates each socket (default: net.connect, or tls.connect when the tls option is set). */
   readonly socketFactory?: SocketFactory;
+  /**
+   * Default true: requests that replies set off in one event-loop turn, while more than a few other
+   * connections await replies, are written together at the turn's end (write-coalescer.ts). False
+   * writes every request at once, as it is begun.
+   */
+  readonly coalesceWrites?: boolean;
 }
 
 type AnyRead<T> = SingleReplyRead<T> | CommandStreamRead | StreamRead | SinkReplyRead;
@@ -81,11 +87,15 @@ function lendingSpec(spec: RunSpec): RunSpec {
 export class TcpTransport implements NodeTransport {
   private readonly scheduler: SchedulerLike;
   private readonly socketFactory: SocketFactory;
+  private readonly coalesceWrites: boolean;
   private warnedInsecureTls = false;
 
   constructor(options: TcpTransportOptions = {}) {
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.socketFactory = options.socketFactory ?? defaultSocketFactory;
+    const coalesce = options.coalesceWrites;
+    if (coalesce !== undefined && typeof coalesce !== 'boolean') throw new TypeError(`coalesceWrites must be a boolean, got ${describeValue(coalesce)}`);
+    this.coalesceWrites = coalesce ?? true;
   }
 
   connect$(host: string, port: number, opts?: ConnectOptions): Observable<Connection> {
@@ -103,7 +113,7 @@ export class TcpTransport implements NodeTransport {
       const subscription = openSocket$(config, this.scheduler, this.socketFactory)
         .pipe(
           mergeMap((socket) => {
-            conn = new TcpConnection(socket, config, this.scheduler);
+            conn = new TcpConnection(socket, config, this.scheduler, this.coalesceWrites);
             const opened = conn;
             const auth = connectCredentials(config);
             if (auth === undefined) return of(opened);
