@@ -21,6 +21,12 @@ export interface DeferredWriter {
  */
 export const COALESCE_MIN_OTHERS = 4;
 
+/**
+ * A turn holds at most this many requests: the next one writes them all at once (and is held in
+ * their place), so a request never waits for more than this many of the turn's other callbacks.
+ */
+export const MAX_HELD = 16;
+
 /** After a turn that held nothing, the next windows are opened this much more rarely (doubling up to this). */
 const MAX_BACKOFF = 16;
 
@@ -31,17 +37,25 @@ const held: DeferredWriter[] = [];
 /** Windows that held nothing in a row set a backoff: that many chances to open one are passed up. */
 let backoff = 0;
 let skip = 0;
+/** The open window already wrote a full list (MAX_HELD): it was not a wasted turn. */
+let wroteHeld = false;
 
+/** The turn's end: writes what it held, or backs off when it held nothing. */
 function flushHeld(): void {
   windowOpen = false;
-  if (held.length === 0) {
+  if (held.length === 0 && !wroteHeld) {
     // a wasted turn (an Immediate and one more poll of the loop): the load is too thin for bunching
     backoff = Math.min(Math.max(1, backoff * 2), MAX_BACKOFF);
     skip = backoff;
     return;
   }
+  wroteHeld = false;
   backoff = 0;
-  // a flush may not add to the list (it is not a read callback), but read it by index all the same
+  writeHeld();
+}
+
+function writeHeld(): void {
+  // flushDeferred never begins another request, so the list cannot grow while it is written
   for (let i = 0; i < held.length; i++) held[i]!.flushDeferred();
   held.length = 0;
 }
@@ -71,6 +85,10 @@ export function holdBack(writer: DeferredWriter): boolean {
     windowOpen = true;
     setImmediate(flushHeld);
     return false;
+  }
+  if (held.length === MAX_HELD) {
+    wroteHeld = true;
+    writeHeld();
   }
   held.push(writer);
   return true;

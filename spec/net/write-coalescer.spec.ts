@@ -4,7 +4,7 @@
 
 import { firstValueFrom } from 'rxjs';
 import { TcpTransport } from '../../lib/net/tcp-transport';
-import { COALESCE_MIN_OTHERS, coalescerState, resetCoalescerBackoff } from '../../lib/net/write-coalescer';
+import { COALESCE_MIN_OTHERS, coalescerState, MAX_HELD, resetCoalescerBackoff } from '../../lib/net/write-coalescer';
 import type { Connection } from '../../lib/node-transport';
 import { decodeAsMsgHeader } from '../../lib/protocol/as-msg';
 import { asMsgFrame, asMsgRecord } from '../../lib/testing/frame-builders';
@@ -134,6 +134,29 @@ describe('TcpTransport write coalescing', () => {
     await until(() => arrived.length === 5, 'every request at the server');
     [4, 5, 100, 101].forEach(answer);
     expect(await Promise.all(later)).toEqual([4, 5]);
+  });
+
+  it(`writes the held requests at once when a turn would hold more than ${MAX_HELD}`, async () => {
+    const conns = await connections(MAX_HELD + 9);
+    await awaitingOn(conns.slice(1, 7));
+    const tags = Array.from({ length: MAX_HELD + 2 }, (_, i) => 7 + i);
+    const later: Array<Promise<number>> = [];
+    const heldThen = await onReply(conns[0]!, 1, () => {
+      const counts: number[] = [];
+      for (const tag of tags) {
+        later.push(call(conns[tag]!, tag));
+        counts.push(coalescerState().held);
+      }
+      return counts;
+    });
+    // the first opens the window; 16 are held; the 18th writes those 16 and is held in their place
+    expect(heldThen).toEqual([0, ...Array.from({ length: MAX_HELD }, (_, i) => i + 1), 1]);
+    // the 16 went out before the turn ended
+    await until(() => tags.slice(0, MAX_HELD + 1).every((t) => arrived.includes(t)), 'the first 17 requests');
+    await until(() => arrived.includes(tags.at(-1)!), 'the last request');
+    expect(coalescerState()).toEqual(jasmine.objectContaining({ held: 0, windowOpen: false, backoff: 0 }));
+    [...tags, 100, 101, 102, 103, 104, 105].forEach(answer);
+    expect(await Promise.all(later)).toEqual(tags);
   });
 
   it('writes at once what is begun outside a read callback, however many await replies', async () => {
