@@ -39,6 +39,8 @@ let backoff = 0;
 let skip = 0;
 /** The open window already wrote a full list (MAX_HELD): it was not a wasted turn. */
 let wroteHeld = false;
+/** Requests held since the process started (specs check that a load was coalesced at all). */
+let heldTotal = 0;
 
 /** The turn's end: writes what it held, or backs off when it held nothing. */
 function flushHeld(): void {
@@ -91,12 +93,13 @@ export function holdBack(writer: DeferredWriter): boolean {
     writeHeld();
   }
   held.push(writer);
+  heldTotal++;
   return true;
 }
 
 /** For specs: the process-wide state. */
-export function coalescerState(): { awaiting: number; held: number; windowOpen: boolean; backoff: number; skip: number } {
-  return { awaiting, held: held.length, windowOpen, backoff, skip };
+export function coalescerState(): { awaiting: number; held: number; windowOpen: boolean; backoff: number; skip: number; heldTotal: number } {
+  return { awaiting, held: held.length, windowOpen, backoff, skip, heldTotal };
 }
 
 /** For specs: forgets the backoff earlier turns left, so a spec starts from a known state. */

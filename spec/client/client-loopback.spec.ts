@@ -1,10 +1,11 @@
 // Every AerospikeClient method and value type over real sockets against a 3-node SimulatedCluster,
 // including a 2,000-record scan across 3 nodes with a node killed mid-scan (every record exactly once).
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, mergeMap, range, toArray } from 'rxjs';
 import { AerospikeClient } from '../../lib/client/aerospike-client';
 import type { AerospikeRecord } from '../../lib/client/record-commands';
 import { AerospikeError } from '../../lib/errors';
 import { TcpTransport } from '../../lib/net/tcp-transport';
+import { coalescerState } from '../../lib/net/write-coalescer';
 import { Double } from '../../lib/protocol/double';
 import { computeDigest, partitionId } from '../../lib/protocol/digest';
 import { op } from '../../lib/protocol/operations';
@@ -31,6 +32,19 @@ describe('AerospikeClient over loopback sockets (SimulatedCluster)', () => {
 
   it('sees the three nodes from one seed', async () => {
     expect((await firstValueFrom(client.nodes$)).map((n) => n.name)).toEqual(['A1', 'A2', 'A3']);
+  });
+
+  it('gives each of 64 calls in flight its own record while the transport holds requests back', async () => {
+    const keys = 600;
+    let heldBefore = coalescerState().heldTotal;
+    await lastValueFrom(range(0, keys).pipe(mergeMap((k) => client.put$(key(`c${k}`), { k, s: `v${k}` }), 64), toArray()));
+    // the load was coalesced: requests begun in reply callbacks were held to their turn's end
+    expect(coalescerState().heldTotal).toBeGreaterThan(heldBefore);
+    heldBefore = coalescerState().heldTotal;
+    const read = await lastValueFrom(range(0, keys).pipe(mergeMap((k) => client.get$(key(`c${k}`)).pipe(map((r) => [k, r!.bins] as const)), 64), toArray()));
+    expect(read.length).toBe(keys);
+    for (const [k, bins] of read) expect(bins).toEqual({ k, s: `v${k}` });
+    expect(coalescerState().heldTotal).toBeGreaterThan(heldBefore);
   });
 
   it('writes and reads back every value type', async () => {

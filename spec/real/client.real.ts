@@ -1,9 +1,10 @@
 // Integration specs of AerospikeClient against a real 3-node cluster (npm run test:real): every
 // method, every value type written by this client and read back, and a scan with a node crashed mid-scan.
-import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
+import { firstValueFrom, lastValueFrom, map, mergeMap, range, toArray } from 'rxjs';
 import { AerospikeClient } from '../../lib/client/aerospike-client';
 import type { AerospikeRecord } from '../../lib/client/record-commands';
 import { TcpTransport } from '../../lib/net/tcp-transport';
+import { coalescerState } from '../../lib/net/write-coalescer';
 import { Double } from '../../lib/protocol/double';
 import { op } from '../../lib/protocol/operations';
 import { canCrash, FIRST_SEED, killNode, reviveNode, sleep } from './real-cluster';
@@ -58,6 +59,16 @@ describe('AerospikeClient on a real 3-node cluster', () => {
     for (let i = 0; i < 20; i++) await firstValueFrom(client.put$(key(i), { i }));
     const records = await firstValueFrom(client.batchGet$([19, 1000, 3, 0].map((k) => key(k))));
     expect(records.map((x) => (x === null ? null : x.bins['i']))).toEqual([19, null, 3, 0]);
+  });
+
+  it('64 calls in flight each get their own record while the transport holds requests back', async () => {
+    const keys = 2000;
+    const heldBefore = coalescerState().heldTotal;
+    await lastValueFrom(range(0, keys).pipe(mergeMap((k) => client.put$(key(k, 'rx-coalesce'), { k }), 64), toArray()));
+    const read = await lastValueFrom(range(0, keys).pipe(mergeMap((k) => client.get$(key(k, 'rx-coalesce')).pipe(map((r) => [k, r!.bins['k']] as const)), 64), toArray()));
+    expect(read.filter(([k, bin]) => k !== bin)).toEqual([]);
+    expect(read.length).toBe(keys);
+    expect(coalescerState().heldTotal).toBeGreaterThan(heldBefore);
   });
 
   it('info$ / infoAll$ reach the nodes and truncate$ empties a set', async () => {
