@@ -1,8 +1,13 @@
-// The total-timeout deadlines of a cluster's calls, grouped by the millisecond they fall due: one
-// scheduler action per group instead of one per call. Owns no call state; it only calls back.
+// The total-timeout deadlines of a cluster's calls, grouped by the millisecond they fall due, with one
+// scheduler action armed at a time, at the earliest deadline. Owns no call state; it only calls back.
 // At tens of thousands of calls a second, a scheduler action per call (an AsyncAction, a Node timer
-// armed and cleared) was a measurable part of each get$; calls issued in the same millisecond with
-// the same timeout share a group. No timers of its own: everything runs on the injected scheduler.
+// armed and cleared) was a measurable part of each get$; one per millisecond of calls still cost
+// about a µs of a sequential get$ (a timer armed and one cleared every millisecond). Calls mostly end
+// long before their deadline, and with one timeout their deadlines only grow: so the action armed
+// for the earliest group stays armed when that group empties, and re-arms for the earliest group left
+// when it fires. A call that completes costs no timer work at all; an action fires about once per
+// timeout period, or when a deadline is due. No timers of its own: everything runs on the injected
+// scheduler.
 
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
 
@@ -11,58 +16,38 @@ export interface DeadlineHolder {
   onDeadline(): void;
 }
 
-/**
- * The holders falling due at one instant, and the one scheduler action that fires them. The action
- * is an ES private field, as are the queue's: they lead to the scheduler's other pending work, which
- * util.inspect of a client must not walk into (under a TestScheduler that holds connect options).
- */
+/** The holders falling due at one instant. */
 export class DeadlineGroup {
   /** Holders in the order they were added; a cancelled one leaves undefined in its slot. */
   readonly holders: Array<DeadlineHolder | undefined> = [];
   live = 0;
-  #action: Subscription | undefined = undefined;
+  /** False once the group has fired, been dropped or been cleared: a cancel then changes nothing. */
+  queued = true;
 
   constructor(readonly dueMs: number) {}
-
-  arm(action: Subscription): void {
-    this.#action = action;
-  }
-
-  /** Unsubscribes the action, if armed; true when it was. */
-  disarm(): boolean {
-    const action = this.#action;
-    this.#action = undefined;
-    action?.unsubscribe();
-    return action !== undefined;
-  }
-
-  /** The action ran: nothing left to unsubscribe. */
-  fired(): void {
-    this.#action = undefined;
-  }
-
-  get armed(): boolean {
-    return this.#action !== undefined;
-  }
 }
 
-function fireWork(this: SchedulerAction<[DeadlineQueue, DeadlineGroup]>, state?: [DeadlineQueue, DeadlineGroup]): void {
-  state![0].fire(state![1]);
+function fireWork(this: SchedulerAction<DeadlineQueue>, queue?: DeadlineQueue): void {
+  queue!.fireDue();
 }
 
 /**
  * add() returns the group a holder joined; its slot is `group.holders.length - 1` at that moment. A
- * group whose holders were all cancelled is disarmed, except the latest, which waits for the next
- * call of its millisecond (a sequential caller's next call, most often: arming and clearing a Node
- * timer per call cost ~5 µs of a sequential put) and is disarmed as soon as a call arms another
- * group. So at most one group with no live call is ever armed, and none lapses while calls go on.
- * clear() cancels every armed group when a cluster closes.
+ * group whose holders were all cancelled is dropped, except the latest, which waits for the next call
+ * of its millisecond and is dropped as soon as a call starts another group. Invariant: while any group
+ * is queued, one action is armed, due no later than the earliest of them. The action and the groups
+ * are ES private fields: they lead to the scheduler's other pending work, which util.inspect of a
+ * client must not walk into (under a TestScheduler that holds connect options). clear() cancels
+ * everything when a cluster closes.
  */
 export class DeadlineQueue {
   readonly #scheduler: SchedulerLike;
   readonly #groups = new Map<number, DeadlineGroup>();
   /** The group added to last: consecutive calls almost always share it, so the Map is rarely asked. */
   #latest: DeadlineGroup | undefined = undefined;
+  #action: Subscription | undefined = undefined;
+  /** When the armed action runs (Infinity: none armed). */
+  #actionDueMs = Infinity;
 
   constructor(scheduler: SchedulerLike) {
     this.#scheduler = scheduler;
@@ -71,7 +56,7 @@ export class DeadlineQueue {
   /**
    * Arms `holder.onDeadline()` for the instant `dueMs` on the scheduler's clock (rounded up to a whole
    * millisecond; one already past fires on the next scheduler turn). The clock is read only when the
-   * instant needs a new group: a call joining the group of the one before it reads no time at all.
+   * instant is earlier than the armed action's: with one timeout, only the first call of a quiet queue.
    */
   add(holder: DeadlineHolder, dueMs: number): DeadlineGroup {
     const due = Math.ceil(dueMs);
@@ -82,59 +67,99 @@ export class DeadlineQueue {
       if (group === undefined) {
         group = new DeadlineGroup(due);
         this.#groups.set(due, group);
-        group.arm(this.#scheduler.schedule(fireWork, Math.max(0, due - this.#scheduler.now()), [this, group]));
+        if (due < this.#actionDueMs) this.#arm(due);
       }
       this.#latest = group;
-      // the group kept for a next call of its millisecond got none: disarmed before it could lapse
-      if (previous !== undefined && previous.live === 0) this.#disarm(previous);
+      // the group kept for a next call of its millisecond got none
+      if (previous !== undefined && previous.live === 0) this.#drop(previous);
     }
     group.holders.push(holder);
     group.live++;
     return group;
   }
 
-  /** Cancels the holder in `slot` of `group`; a group already fired or cleared is left alone. */
+  /** Cancels the holder in `slot` of `group`; a group already fired, dropped or cleared is left alone. */
   cancel(group: DeadlineGroup, slot: number): void {
-    if (group.holders[slot] === undefined) return;
+    if (!group.queued || group.holders[slot] === undefined) return;
     group.holders[slot] = undefined;
     if (--group.live > 0 || group === this.#latest) return;
-    this.#disarm(group);
+    this.#drop(group);
   }
 
-  /** Runs the group's live holders in the order they were added. */
-  fire(group: DeadlineGroup): void {
-    this.#groups.delete(group.dueMs);
-    if (this.#latest === group) this.#latest = undefined;
-    group.fired();
-    const { holders } = group;
-    for (let i = 0; i < holders.length; i++) {
-      const holder = holders[i];
-      if (holder === undefined) continue;
-      holders[i] = undefined;
-      group.live--;
-      holder.onDeadline();
+  /** The armed action ran: fires every group now due, earliest first, then re-arms for the next one. */
+  fireDue(): void {
+    this.#action = undefined;
+    this.#actionDueMs = Infinity;
+    const now = this.#scheduler.now();
+    let due: DeadlineGroup[] | undefined;
+    let next = Infinity;
+    for (const group of this.#groups.values()) {
+      if (group.dueMs <= now) (due ??= []).push(group);
+      else if (group.dueMs < next) next = group.dueMs;
+    }
+    if (due !== undefined) {
+      due.sort((a, b) => a.dueMs - b.dueMs);
+      for (const group of due) {
+        this.#groups.delete(group.dueMs);
+        if (this.#latest === group) this.#latest = undefined;
+        group.queued = false;
+      }
+    }
+    // armed before any holder runs: a holder may add (a retry) or cancel, and the invariant must hold then
+    if (next < Infinity && next < this.#actionDueMs) this.#arm(next);
+    if (due === undefined) return;
+    for (const group of due) {
+      const { holders } = group;
+      for (let i = 0; i < holders.length; i++) {
+        const holder = holders[i];
+        if (holder === undefined) continue;
+        holders[i] = undefined;
+        group.live--;
+        holder.onDeadline();
+      }
     }
   }
 
-  /** Cancels every armed group (a closing cluster): none of their holders is called. */
+  /** Cancels every group and the armed action (a closing cluster): none of their holders is called. */
   clear(): void {
     for (const group of this.#groups.values()) {
-      group.disarm();
+      group.queued = false;
       group.holders.fill(undefined);
       group.live = 0;
     }
     this.#groups.clear();
     this.#latest = undefined;
+    this.#disarm();
   }
 
-  /** Groups armed, for stats and specs. */
+  /** Groups queued (with live holders, or the latest kept for its millisecond), for stats and specs. */
   get armed(): number {
     return this.#groups.size;
   }
 
-  #disarm(group: DeadlineGroup): void {
-    group.disarm();
+  /** When the armed action runs, or undefined when none is armed; for specs. */
+  get actionDueMs(): number | undefined {
+    return this.#action === undefined ? undefined : this.#actionDueMs;
+  }
+
+  #arm(dueMs: number): void {
+    this.#disarm();
+    this.#actionDueMs = dueMs;
+    this.#action = this.#scheduler.schedule(fireWork, Math.max(0, dueMs - this.#scheduler.now()), this);
+  }
+
+  #disarm(): void {
+    const action = this.#action;
+    this.#action = undefined;
+    this.#actionDueMs = Infinity;
+    action?.unsubscribe();
+  }
+
+  /** A group with no live holder leaves the queue; the action stays armed (it re-arms when it fires). */
+  #drop(group: DeadlineGroup): void {
+    group.queued = false;
     if (this.#groups.get(group.dueMs) === group) this.#groups.delete(group.dueMs);
     if (this.#latest === group) this.#latest = undefined;
+    if (this.#groups.size === 0) this.#disarm();
   }
 }
