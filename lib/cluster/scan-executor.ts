@@ -3,7 +3,7 @@
 // refused partitions and failed nodes are retried on the next replica in the next pass, with a fresh
 // task id, up to maxRetries passes within the budget. Each record is emitted exactly once.
 
-import { catchError, concat, defer, EMPTY, from, mergeMap, of, take, tap, timer, type Observable } from 'rxjs';
+import { catchError, concat, defer, EMPTY, from, mergeMap, of, take, tap, throwError, timer, type Observable } from 'rxjs';
 import { AerospikeError } from '../errors';
 import { PROTO_HEADER_SIZE } from '../protocol/constants';
 import { decodeRecords, type DecodedRecord } from '../protocol/record';
@@ -42,27 +42,35 @@ export function nextTaskId(): bigint {
 
 /**
  * What to do with the records of one node's reply: feed the tracker, hand back the records to emit.
- * `nowMs` is read once per frame, not per record: a frame's records arrived together.
+ * `nowMs` is read once per frame, not per record: a frame's records arrived together. A malformed
+ * frame throws before any record is tracked. A failure after that (a LAST carrying an error, after
+ * records in the same frame) comes back as `error`, with the records tracked before it: the caller
+ * emits them, then fails, so a retry resumes after exactly the records the consumer got.
  */
-export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: PartitionTracker, nodeName: string, nowMs: number): { values: T[]; last: boolean } {
+export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: PartitionTracker, nodeName: string, nowMs: number): { values: T[]; last: boolean; error: unknown } {
   const values: T[] = [];
   let last = false;
   // owned: the records keep no view of the frame, whose memory the transport reads the next frame into (lendFrames)
-  for (const record of decodeRecords(frame.subarray(PROTO_HEADER_SIZE), true)) {
-    if (record.partitionDone) {
-      tracker.partitionDone(record.generation, record.resultCode);
-    } else if (record.last) {
-      if (record.resultCode !== ResultCode.OK && record.resultCode !== ResultCode.KEY_NOT_FOUND) {
-        throw AerospikeError.fromResultCode(record.resultCode, `${cmd.command} on node ${nodeName}`, { node: nodeName });
+  const records = decodeRecords(frame.subarray(PROTO_HEADER_SIZE), true);
+  try {
+    for (const record of records) {
+      if (record.partitionDone) {
+        tracker.partitionDone(record.generation, record.resultCode);
+      } else if (record.last) {
+        if (record.resultCode !== ResultCode.OK && record.resultCode !== ResultCode.KEY_NOT_FOUND) {
+          throw AerospikeError.fromResultCode(record.resultCode, `${cmd.command} on node ${nodeName}`, { node: nodeName });
+        }
+        last = true;
+      } else if (record.digest !== undefined && tracker.recordSeen(record.digest)) {
+        if (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords) continue;
+        tracker.emitted++;
+        values.push(cmd.parse(record, nowMs));
       }
-      last = true;
-    } else if (record.digest !== undefined && tracker.recordSeen(record.digest)) {
-      if (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords) continue;
-      tracker.emitted++;
-      values.push(cmd.parse(record, nowMs));
     }
+  } catch (error) {
+    return { values, last, error };
   }
-  return { values, last };
+  return { values, last, error: undefined };
 }
 
 /** The error a pass ends with when partitions remain but no node failed: they were refused or unroutable. */
@@ -91,9 +99,9 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
       let completed = false;
       return withPooledConnection$(node.pool, (conn) => ctx.transport.stream$(conn, request, deadline, { useCompression: policy.useCompression, attempt, lendFrames: true }), 'complete').pipe(
         mergeMap((frame) => {
-          const { values, last } = recordsOfFrame(frame, cmd, tracker, node.name, ctx.scheduler.now());
+          const { values, last, error } = recordsOfFrame(frame, cmd, tracker, node.name, ctx.scheduler.now());
           if (last) completed = true;
-          return from(values);
+          return error === undefined ? from(values) : concat(from(values), throwError(() => error));
         }),
         tap({
           complete: () => {

@@ -87,9 +87,11 @@ class NodeScan<T> implements AsyncIterator<T> {
           this.end(this.completed);
           continue;
         }
-        const { values, last } = recordsOfFrame(step.value, this.cmd, this.tracker, this.assignment.node.name, this.ctx.scheduler.now());
+        const { values, last, error } = recordsOfFrame(step.value, this.cmd, this.tracker, this.assignment.node.name, this.ctx.scheduler.now());
         if (last) this.completed = true;
-        this.ready.push(...values);
+        for (const value of values) this.ready.push(value);
+        // after the records tracked before it: they are handed out first (next() drains ready before it ends)
+        if (error !== undefined) throw error;
       } catch (error) {
         // after return() the stream is torn down on purpose: its error is not a failure
         if (!this.finished) this.fail(error);

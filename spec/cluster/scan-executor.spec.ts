@@ -3,6 +3,7 @@ import { recordsOfFrame, type ScanCommand } from '../../lib/cluster/scan-executo
 import { PartitionTracker } from '../../lib/cluster/partition-tracker';
 import { FieldType } from '../../lib/protocol/constants';
 import { computeDigest } from '../../lib/protocol/digest';
+import { ResultCode } from '../../lib/protocol/result-codes';
 import type { DecodedRecord } from '../../lib/protocol/record';
 import { asMsgFrame, asMsgRecord, lastRecord } from '../../lib/testing/frame-builders';
 
@@ -37,5 +38,25 @@ describe('recordsOfFrame', () => {
     const frame = asMsgFrame([record(1, 11)]);
     const { values } = recordsOfFrame(frame, command(parsed), new PartitionTracker(0, 0), 'A', 0);
     expect(values).toEqual([]);
+  });
+
+  it('returns the records before a LAST that carries an error, with the error, so they go out before it', () => {
+    const frame = asMsgFrame([record(1, 11), record(2, 12), lastRecord(ResultCode.SCAN_ABORT)]);
+    const tracker = new PartitionTracker(0, 4096);
+    const { values, last, error } = recordsOfFrame(frame, command([]), tracker, 'A', 0);
+    // before, the two were tracked but thrown away with the frame: a retry would have skipped them
+    expect(values).toEqual([11, 12]);
+    expect(tracker.emitted).toBe(2);
+    expect(last).toBe(false);
+    expect((error as { resultCode?: number }).resultCode).toBe(ResultCode.SCAN_ABORT);
+  });
+
+  it('throws a malformed frame before it tracks any of its records', () => {
+    const frame = asMsgFrame([record(1, 11), record(2, 12), record(3, 13)]);
+    const broken = frame.subarray(0, frame.length - 4);
+    broken.writeUInt32BE(broken.readUInt32BE(4) - 4, 4);
+    const tracker = new PartitionTracker(0, 4096);
+    expect(() => recordsOfFrame(broken, command([]), tracker, 'A', 0)).toThrowMatching((e: unknown) => (e as { code?: string }).code === 'parse_error');
+    expect(tracker.emitted).toBe(0);
   });
 });
