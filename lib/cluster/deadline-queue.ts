@@ -106,7 +106,7 @@ export class DeadlineQueue {
       }
     }
     // armed before any holder runs: a holder may add (a retry) or cancel, and the invariant must hold then
-    if (next < Infinity && next < this.#actionDueMs) this.#arm(next);
+    if (next < Infinity) this.#arm(next);
     if (due === undefined) return;
     for (const group of due) {
       const { holders } = group;
