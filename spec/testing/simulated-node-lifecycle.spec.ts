@@ -110,9 +110,12 @@ describe('SimulatedNode standalone cluster facts and lifecycle', () => {
     });
 
     it('stops cleanly while killed, releasing the reserved port', async () => {
+      // sockets of earlier specs may still be closing: count from a settled process (this node's listener)
+      for (let i = 0; i < 100 && tcpHandles() > baselineHandles + 1; i++) await sleep(10);
       const before = tcpHandles();
       await node.kill();
       await node.stop();
+      for (let i = 0; i < 100 && tcpHandles() > before - 1; i++) await sleep(10);
       expect(tcpHandles()).toBe(before - 1); // the listener's reservation is gone too
       node = await SimulatedNode.start(); // for afterEach
     });
