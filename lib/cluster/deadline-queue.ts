@@ -21,8 +21,6 @@ export class DeadlineGroup {
   /** Holders in the order they were added; a cancelled one leaves undefined in its slot. */
   readonly holders: Array<DeadlineHolder | undefined> = [];
   live = 0;
-  /** False once the group has fired, been dropped or been cleared: a cancel then changes nothing. */
-  queued = true;
 
   constructor(readonly dueMs: number) {}
 }
@@ -78,9 +76,9 @@ export class DeadlineQueue {
     return group;
   }
 
-  /** Cancels the holder in `slot` of `group`; a group already fired, dropped or cleared is left alone. */
+  /** Cancels the holder in `slot` of `group`; a holder already called back, cancelled or cleared is left alone. */
   cancel(group: DeadlineGroup, slot: number): void {
-    if (!group.queued || group.holders[slot] === undefined) return;
+    if (group.holders[slot] === undefined) return;
     group.holders[slot] = undefined;
     if (--group.live > 0 || group === this.#latest) return;
     this.#drop(group);
@@ -102,7 +100,6 @@ export class DeadlineQueue {
       for (const group of due) {
         this.#groups.delete(group.dueMs);
         if (this.#latest === group) this.#latest = undefined;
-        group.queued = false;
       }
     }
     // armed before any holder runs: a holder may add (a retry) or cancel, and the invariant must hold then
@@ -123,7 +120,6 @@ export class DeadlineQueue {
   /** Cancels every group and the armed action (a closing cluster): none of their holders is called. */
   clear(): void {
     for (const group of this.#groups.values()) {
-      group.queued = false;
       group.holders.fill(undefined);
       group.live = 0;
     }
@@ -157,7 +153,6 @@ export class DeadlineQueue {
 
   /** A group with no live holder leaves the queue; the action stays armed (it re-arms when it fires). */
   #drop(group: DeadlineGroup): void {
-    group.queued = false;
     if (this.#groups.get(group.dueMs) === group) this.#groups.delete(group.dueMs);
     if (this.#latest === group) this.#latest = undefined;
     if (this.#groups.size === 0) this.#disarm();

@@ -37,21 +37,19 @@ const held: DeferredWriter[] = [];
 /** Windows that held nothing in a row set a backoff: that many chances to open one are passed up. */
 let backoff = 0;
 let skip = 0;
-/** The open window already wrote a full list (MAX_HELD): it was not a wasted turn. */
-let wroteHeld = false;
 /** Requests held since the process started (specs check that a load was coalesced at all). */
 let heldTotal = 0;
 
 /** The turn's end: writes what it held, or backs off when it held nothing. */
 function flushHeld(): void {
   windowOpen = false;
-  if (held.length === 0 && !wroteHeld) {
+  // (a turn that reached MAX_HELD always holds the request that wrote the list out)
+  if (held.length === 0) {
     // a wasted turn (an Immediate and one more poll of the loop): the load is too thin for bunching
     backoff = Math.min(Math.max(1, backoff * 2), MAX_BACKOFF);
     skip = backoff;
     return;
   }
-  wroteHeld = false;
   backoff = 0;
   writeHeld();
 }
@@ -88,10 +86,7 @@ export function holdBack(writer: DeferredWriter): boolean {
     setImmediate(flushHeld);
     return false;
   }
-  if (held.length === MAX_HELD) {
-    wroteHeld = true;
-    writeHeld();
-  }
+  if (held.length === MAX_HELD) writeHeld();
   held.push(writer);
   heldTotal++;
   return true;

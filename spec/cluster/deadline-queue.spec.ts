@@ -208,4 +208,19 @@ describe('DeadlineQueue', () => {
       expect(log).toEqual(['a@100']);
     });
   });
+
+  it('does not call a holder that another holder of its group cancelled while the group fired', () => {
+    const scheduler = newScheduler();
+    scheduler.run(({ flush }) => {
+      const queue = new DeadlineQueue(scheduler);
+      const log: string[] = [];
+      let group: ReturnType<DeadlineQueue['add']> | undefined;
+      group = queue.add({ onDeadline: () => (log.push(`a@${scheduler.now()}`), queue.cancel(group!, 1)) }, 100);
+      queue.add(holder(log, 'b', scheduler), 100);
+      queue.add(holder(log, 'c', scheduler), 100);
+      flush();
+      expect(log).toEqual(['a@100', 'c@100']);
+      expect(queue.armed).toBe(0);
+    });
+  });
 });
