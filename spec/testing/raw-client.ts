@@ -103,3 +103,33 @@ export function inflated(frame: Frame): Frame {
 export function tcpHandles(): number {
   return process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap' || r === 'TCPServerWrap').length;
 }
+
+interface HandleLike {
+  readonly localPort?: number;
+  readonly remotePort?: number;
+  address?(): unknown;
+  getsockname?(out: { port?: number }): number;
+}
+
+/**
+ * TCP handles of this process on a loopback port: its listener (or a bare bound handle, as a port
+ * reservation), the node's side of each connection and each client socket connected to it. Unlike
+ * tcpHandles() it cannot be moved by sockets of other specs that are still closing. Uses
+ * process._getActiveHandles (undocumented, present in Node 20+); a destroyed socket whose close is
+ * still pending has no port and is not counted.
+ */
+export function tcpHandlesOn(port: number): number {
+  const handles = (process as unknown as { _getActiveHandles(): HandleLike[] })._getActiveHandles();
+  let count = 0;
+  for (const h of handles) {
+    if (h.localPort === port || h.remotePort === port) count++;
+    else if (h.localPort === undefined && typeof h.address === 'function') {
+      const address = h.address() as { port?: number } | null | string;
+      if (typeof address === 'object' && address?.port === port) count++;
+    } else if (h.localPort === undefined && typeof h.getsockname === 'function') {
+      const out: { port?: number } = {};
+      if (h.getsockname(out) === 0 && out.port === port) count++;
+    }
+  }
+  return count;
+}

@@ -10,7 +10,7 @@ import { encodePartitionScan } from '../../lib/protocol/scan-request';
 import { SimulatedCluster, type SimulatedClusterOptions } from '../../lib/testing/simulated-cluster';
 import type { SimulatedNode } from '../../lib/testing/simulated-node';
 import { parsePeers, parseReplicas } from './cluster-info-parsers';
-import { tcpHandles } from './raw-client';
+import { tcpHandles, tcpHandlesOn } from './raw-client';
 
 /** `features` of a real 8.1.2 CE node (measured), after the simulated node's own `compression`. */
 const REAL_FEATURES =
@@ -428,16 +428,19 @@ describe('SimulatedCluster', () => {
   describe('stop', () => {
     it('leaves no socket, listener or detection timer behind, even with a killed node and a pending detection', async () => {
       await cluster.stop();
-      const handlesBefore = tcpHandles();
       const timersBefore = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
       await start({ detectionDelayMs: 60_000 });
       const conn = await firstValueFrom(transport.connect$(cluster.nodes[0]!.host, cluster.nodes[0]!.port));
       await cluster.kill(1);
+      await sleep(10); // the node's side of the connection is accepted
+      expect(tcpHandlesOn(cluster.nodes[0]!.port)).toBe(3); // listener, client, node side
       expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBeGreaterThan(timersBefore);
       await cluster.stop();
       transport.close(conn);
-      for (let i = 0; i < 50 && tcpHandles() > handlesBefore; i++) await sleep(10);
-      expect(tcpHandles()).toBe(handlesBefore);
+      // counted on the nodes' ports, so sockets of earlier specs that are still closing do not count
+      const onPorts = () => cluster.nodes.reduce((n, node) => n + tcpHandlesOn(node.port), 0);
+      for (let i = 0; i < 100 && onPorts() > 0; i++) await sleep(10);
+      expect(onPorts()).toBe(0);
       expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(timersBefore);
       expect(cluster.nodes.every((n) => !n.alive)).toBe(true);
     });

@@ -5,7 +5,7 @@ import { decodeRecord } from '../../lib/protocol/record';
 import { encodeGet, encodePut } from '../../lib/protocol/requests';
 import { SimulatedNode } from '../../lib/testing/simulated-node';
 import { parsePeers, parseReplicas } from './cluster-info-parsers';
-import { tcpHandles } from './raw-client';
+import { tcpHandles, tcpHandlesOn } from './raw-client';
 
 const transport = new TcpTransport();
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -110,13 +110,13 @@ describe('SimulatedNode standalone cluster facts and lifecycle', () => {
     });
 
     it('stops cleanly while killed, releasing the reserved port', async () => {
-      // sockets of earlier specs may still be closing: count from a settled process (this node's listener)
-      for (let i = 0; i < 100 && tcpHandles() > baselineHandles + 1; i++) await sleep(10);
-      const before = tcpHandles();
+      // counted on the node's port, so sockets of earlier specs that are still closing do not count
+      const port = node.port;
       await node.kill();
+      expect(tcpHandlesOn(port)).toBe(1); // the reservation holds the port
       await node.stop();
-      for (let i = 0; i < 100 && tcpHandles() > before - 1; i++) await sleep(10);
-      expect(tcpHandles()).toBe(before - 1); // the listener's reservation is gone too
+      for (let i = 0; i < 100 && tcpHandlesOn(port) > 0; i++) await sleep(10);
+      expect(tcpHandlesOn(port)).toBe(0); // the listener's reservation is gone too
       node = await SimulatedNode.start(); // for afterEach
     });
   });

@@ -12,7 +12,7 @@ import { CITRUSLEAF_EPOCH_SECONDS, decodeRecord, decodeRecords } from '../../lib
 import { encodeDelete, encodeExists, encodeGet, encodePut } from '../../lib/protocol/requests';
 import { encodePartitionScan } from '../../lib/protocol/scan-request';
 import { SimulatedNode, type SimulatedNodeOptions } from '../../lib/testing/simulated-node';
-import { RawClient, tcpHandles } from './raw-client';
+import { RawClient, tcpHandles, tcpHandlesOn } from './raw-client';
 
 const key = (k: string | number, set = 'demo') => ({ namespace: 'test', set, key: k }) as const;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -427,13 +427,15 @@ describe('SimulatedNode', () => {
     });
 
     it('closes every client socket on stop and leaves no TCP handle behind', async () => {
-      const before = tcpHandles();
+      const port = node.port;
       const client = await open();
+      await sleep(10); // the node's side of the connection is accepted
+      expect(tcpHandlesOn(port)).toBe(3); // the listener, the client and the node's side of it
       await node.stop();
       await client.closed;
       // a closed handle leaves the list once libuv has run its close callback: a loaded machine may take a few turns
-      for (let i = 0; i < 100 && tcpHandles() > before - 1; i++) await sleep(10);
-      expect(tcpHandles()).toBe(before - 1); // before = the listener; it, the client and its server side are all gone
+      for (let i = 0; i < 100 && tcpHandlesOn(port) > 0; i++) await sleep(10);
+      expect(tcpHandlesOn(port)).toBe(0);
       node = await SimulatedNode.start(); // for afterEach
     });
   });
