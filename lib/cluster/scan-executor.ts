@@ -3,10 +3,9 @@
 // refused partitions and failed nodes are retried on the next replica in the next pass, with a fresh
 // task id, up to maxRetries passes within the budget. Each record is emitted exactly once.
 
-import { catchError, concat, defer, EMPTY, from, mergeMap, of, take, tap, throwError, timer, type Observable } from 'rxjs';
+import { catchError, concat, defer, EMPTY, from, mergeMap, of, take, tap, timer, type Observable } from 'rxjs';
 import { AerospikeError } from '../errors';
-import { PROTO_HEADER_SIZE } from '../protocol/constants';
-import { decodeRecords, type DecodedRecord } from '../protocol/record';
+import type { DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
 import { withCommandSpan } from './command-span';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
@@ -14,6 +13,7 @@ import { PartitionTracker, type NodeAssignment } from './partition-tracker';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
 import { chargeNodeFailure } from './retry-classifier';
+import { frameRecords$, ScanFrameReader } from './scan-frame-reader';
 
 export interface ScanCommand<T> {
   readonly command: string;
@@ -38,39 +38,6 @@ let taskCounter = BigInt(Math.floor(Math.random() * 2 ** 48)) << 8n;
 export function nextTaskId(): bigint {
   taskCounter = (taskCounter + 1n) & 0xffff_ffff_ffff_ffffn;
   return taskCounter === 0n ? nextTaskId() : taskCounter;
-}
-
-/**
- * What to do with the records of one node's reply: feed the tracker, hand back the records to emit.
- * `nowMs` is read once per frame, not per record: a frame's records arrived together. A malformed
- * frame throws before any record is tracked. A failure after that (a LAST carrying an error, after
- * records in the same frame) comes back as `error`, with the records tracked before it: the caller
- * emits them, then fails, so a retry resumes after exactly the records the consumer got.
- */
-export function recordsOfFrame<T>(frame: Buffer, cmd: ScanCommand<T>, tracker: PartitionTracker, nodeName: string, nowMs: number): { values: T[]; last: boolean; error: unknown } {
-  const values: T[] = [];
-  let last = false;
-  // owned: the records keep no view of the frame, whose memory the transport reads the next frame into (lendFrames)
-  const records = decodeRecords(frame.subarray(PROTO_HEADER_SIZE), true);
-  try {
-    for (const record of records) {
-      if (record.partitionDone) {
-        tracker.partitionDone(record.generation, record.resultCode);
-      } else if (record.last) {
-        if (record.resultCode !== ResultCode.OK && record.resultCode !== ResultCode.KEY_NOT_FOUND) {
-          throw AerospikeError.fromResultCode(record.resultCode, `${cmd.command} on node ${nodeName}`, { node: nodeName });
-        }
-        last = true;
-      } else if (record.digest !== undefined && tracker.recordSeen(record.digest)) {
-        if (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords) continue;
-        tracker.emitted++;
-        values.push(cmd.parse(record, nowMs));
-      }
-    }
-  } catch (error) {
-    return { values, last, error };
-  }
-  return { values, last, error: undefined };
 }
 
 /** The error a pass ends with when partitions remain but no node failed: they were refused or unroutable. */
@@ -99,9 +66,8 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
       let completed = false;
       return withPooledConnection$(node.pool, (conn) => ctx.transport.stream$(conn, request, deadline, { useCompression: policy.useCompression, attempt, lendFrames: true }), 'complete').pipe(
         mergeMap((frame) => {
-          const { values, last, error } = recordsOfFrame(frame, cmd, tracker, node.name, ctx.scheduler.now());
-          if (last) completed = true;
-          return error === undefined ? from(values) : concat(from(values), throwError(() => error));
+          const reader = new ScanFrameReader(frame, cmd, tracker, node.name, ctx.scheduler.now());
+          return frameRecords$(reader).pipe(tap({ complete: () => (completed ||= reader.last) }));
         }),
         tap({
           complete: () => {

@@ -8,8 +8,12 @@ import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } fro
 import { PartitionTracker, type NodeAssignment } from './partition-tracker';
 import type { ResolvedPolicy } from './policy';
 import { chargeNodeFailure } from './retry-classifier';
-import { nextTaskId, recordsOfFrame, unavailableError, type ScanCommand } from './scan-executor';
+import { nextTaskId, unavailableError, type ScanCommand } from './scan-executor';
+import { ScanFrameReader } from './scan-frame-reader';
 import { observableIterator } from './observable-iterator';
+
+/** Records decoded per pull of an empty queue: a slow loop holds one frame's bytes, and only this many decoded records. */
+const RECORDS_PER_PULL = 256;
 
 /** Cold: nothing is sent until the first next(). */
 export function scanIterable<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, policy: ResolvedPolicy, maxConcurrentNodes = 0): AsyncIterable<T> {
@@ -59,6 +63,9 @@ class NodeScan<T> implements AsyncIterator<T> {
   private frames: AsyncIterator<Buffer> | undefined;
   private conn: Connection | undefined;
   private readonly ready: T[] = [];
+  private readonly push = (value: T): boolean => (this.ready.push(value), true);
+  /** The frame being handed out, a slice per pull (frames() does not lend frames: it stays valid). */
+  private reader: ScanFrameReader<T> | undefined;
   private finished = false;
   private completed = false;
 
@@ -79,6 +86,16 @@ class NodeScan<T> implements AsyncIterator<T> {
       if (this.ready.length > 0) return { value: this.ready.shift()!, done: false };
       if (this.finished) return { value: undefined, done: true };
       try {
+        // a frame is decoded a slice at a time, as the loop asks
+        const reader = this.reader;
+        if (reader !== undefined && !reader.done) {
+          const error = reader.read(this.push, RECORDS_PER_PULL);
+          if (reader.last) this.completed = true;
+          // after the records tracked before it: they are handed out first (next() drains ready before it ends)
+          if (error !== undefined) throw error;
+          continue;
+        }
+        this.reader = undefined;
         const frames = this.frames ?? (await this.open());
         if (frames === undefined) continue;
         const step = await frames.next();
@@ -87,11 +104,7 @@ class NodeScan<T> implements AsyncIterator<T> {
           this.end(this.completed);
           continue;
         }
-        const { values, last, error } = recordsOfFrame(step.value, this.cmd, this.tracker, this.assignment.node.name, this.ctx.scheduler.now());
-        if (last) this.completed = true;
-        for (const value of values) this.ready.push(value);
-        // after the records tracked before it: they are handed out first (next() drains ready before it ends)
-        if (error !== undefined) throw error;
+        this.reader = new ScanFrameReader(step.value, this.cmd, this.tracker, this.assignment.node.name, this.ctx.scheduler.now());
       } catch (error) {
         // after return() the stream is torn down on purpose: its error is not a failure
         if (!this.finished) this.fail(error);

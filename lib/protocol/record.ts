@@ -55,8 +55,11 @@ export function decodeRecords(body: Uint8Array, owned = false): DecodedRecord[] 
   return records;
 }
 
-/** One record that checkAsMsgRecord passed; every record gets the same shape (absent fields undefined). */
-function decodeCheckedRecord(b: Buffer, o: number, owned: boolean): DecodedRecord {
+/**
+ * One record that checkAsMsgRecord passed (at offset `o` of `b`); every record gets the same shape
+ * (absent fields undefined). `owned`: as for decodeRecords.
+ */
+export function decodeCheckedRecord(b: Buffer, o: number, owned: boolean): DecodedRecord {
   let namespace: string | undefined;
   let set: string | undefined;
   let digest: Buffer | undefined;

@@ -4,6 +4,7 @@
 import { lastValueFrom, NEVER, toArray, type Observable } from 'rxjs';
 import { AerospikeClient } from '../../lib/client/aerospike-client';
 import { FakeCluster } from '../../lib/testing/fake-cluster';
+import { ScanFrameReader } from '../../lib/cluster/scan-frame-reader';
 import { AerospikeError } from '../../lib/errors';
 import { computeDigest, partitionId } from '../../lib/protocol/digest';
 import type { AerospikeRecord } from '../../lib/client/record-commands';
@@ -131,6 +132,22 @@ describe('AerospikeClient multi-record methods', () => {
       client.close();
       expect(keysOf(records)).withContext(cut ? 'with a node cut mid-scan' : 'clean').toEqual(all);
     }
+  });
+
+  it('scanIterable decodes a large frame a slice at a time, as the loop pulls', async () => {
+    const fake = new FakeCluster({ nodes: ['A'], replicationFactor: 1 });
+    fake.store.seed('test', 'big', 600, 0);
+    const client = await lastValueFrom(AerospikeClient.connect$(fake.clientOptions()));
+    const read = spyOn(ScanFrameReader.prototype, 'read').and.callThrough();
+    const keys: number[] = [];
+    for await (const record of client.scanIterable('test', 'big')) {
+      keys.push(record.bins['n'] as number);
+      // the first record came from the first slice of the one frame: the rest of it is not decoded yet
+      if (keys.length === 1) expect(read.calls.allArgs().map(([, max]) => max)).toEqual([256]);
+    }
+    client.close();
+    expect(keys.sort((a, b) => a - b)).toEqual(Array.from({ length: 600 }, (_, i) => i));
+    expect(read.calls.allArgs().every(([, max]) => max === 256)).toBeTrue();
   });
 
   it('break out of scanIterable tears down every node\'s stream', async () => {
