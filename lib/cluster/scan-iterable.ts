@@ -68,6 +68,8 @@ class NodeScan<T> implements AsyncIterator<T> {
   private reader: ScanFrameReader<T> | undefined;
   private finished = false;
   private completed = false;
+  /** A failure that ends the scan, thrown by next() after the records before it. */
+  private fatal: { error: unknown } | undefined;
 
   constructor(
     private readonly ctx: ExecutionContext,
@@ -84,6 +86,12 @@ class NodeScan<T> implements AsyncIterator<T> {
   async next(): Promise<IteratorResult<T>> {
     for (;;) {
       if (this.ready.length > 0) return { value: this.ready.shift()!, done: false };
+      // a final failure is thrown once the records tracked before it are handed out (as scan$ emits them first)
+      if (this.fatal !== undefined) {
+        const { error } = this.fatal;
+        this.fatal = undefined;
+        throw error;
+      }
       if (this.finished) return { value: undefined, done: true };
       try {
         // a frame is decoded a slice at a time, as the loop asks
@@ -113,6 +121,7 @@ class NodeScan<T> implements AsyncIterator<T> {
   }
 
   async return(): Promise<IteratorResult<T>> {
+    this.fatal = undefined;
     if (!this.finished) {
       this.finished = true;
       const frames = this.frames;
@@ -155,7 +164,8 @@ class NodeScan<T> implements AsyncIterator<T> {
     if (!chargeNodeFailure(this.assignment.node, error, () => this.ctx.requestTend())) {
       this.finished = true;
       this.release(false);
-      throw error;
+      this.fatal = { error };
+      return;
     }
     this.failures.push({ error });
     this.end(false);

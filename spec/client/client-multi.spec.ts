@@ -5,6 +5,9 @@ import { lastValueFrom, NEVER, toArray, type Observable } from 'rxjs';
 import { AerospikeClient } from '../../lib/client/aerospike-client';
 import { FakeCluster } from '../../lib/testing/fake-cluster';
 import { ScanFrameReader } from '../../lib/cluster/scan-frame-reader';
+import { FieldType } from '../../lib/protocol/constants';
+import { ResultCode } from '../../lib/protocol/result-codes';
+import { asMsgFrame, asMsgRecord, lastRecord } from '../../lib/testing/frame-builders';
 import { AerospikeError } from '../../lib/errors';
 import { computeDigest, partitionId } from '../../lib/protocol/digest';
 import type { AerospikeRecord } from '../../lib/client/record-commands';
@@ -23,6 +26,10 @@ function keysOf(records: readonly AerospikeRecord[]): number[] {
 }
 
 const all = Array.from({ length: COUNT }, (_, i) => i);
+
+/** A scan reply record of key k in test/scan, without bins. */
+const scanRecord = (k: number) =>
+  asMsgRecord({ fields: [{ type: FieldType.NAMESPACE, data: Buffer.from('test') }, { type: FieldType.SET, data: Buffer.from('scan') }, { type: FieldType.DIGEST_RIPE, data: computeDigest('scan', k) }] });
 
 describe('AerospikeClient multi-record methods', () => {
   it('batchGet$ returns records in caller order with null for missing keys, one request per node', () => {
@@ -148,6 +155,35 @@ describe('AerospikeClient multi-record methods', () => {
     client.close();
     expect(keys.sort((a, b) => a - b)).toEqual(Array.from({ length: 600 }, (_, i) => i));
     expect(read.calls.allArgs().every(([, max]) => max === 256)).toBeTrue();
+  });
+
+  it('scan$ emits the records before a final error, then fails with it', () => {
+    const got: string[] = [];
+    let error: unknown;
+    runMarbles((r) => {
+      const s = clientOn(r, { nodes: ['A'], replicationFactor: 1 });
+      s.fake.transport.scriptStream('A', [asMsgFrame([scanRecord(1), scanRecord(2), lastRecord(ResultCode.SCAN_ABORT)])]);
+      s.call((c) => c.scan$('test', 'scan')).subscribe({ next: (rec) => got.push(Buffer.from(rec.key.digest!).toString('hex')), error: (e: unknown) => (error = e) });
+    });
+    expect(got).toEqual([computeDigest('scan', 1).toString('hex'), computeDigest('scan', 2).toString('hex')]);
+    expect((error as AerospikeError).resultCode).toBe(ResultCode.SCAN_ABORT);
+  });
+
+  it('scanIterable hands out the records before a final error, then throws it, as scan$ does', async () => {
+    const fake = new FakeCluster({ nodes: ['A'], replicationFactor: 1 });
+    const client = await lastValueFrom(AerospikeClient.connect$(fake.clientOptions()));
+    // a non-retryable LAST after two records: the scan fails, and the two are the consumer's
+    fake.transport.scriptStream('A', [asMsgFrame([scanRecord(1), scanRecord(2), lastRecord(ResultCode.SCAN_ABORT)])]);
+    const got: string[] = [];
+    let error: unknown;
+    try {
+      for await (const r of client.scanIterable('test', 'scan')) got.push(Buffer.from(r.key.digest!).toString('hex'));
+    } catch (e) {
+      error = e;
+    }
+    client.close();
+    expect(got).toEqual([computeDigest('scan', 1).toString('hex'), computeDigest('scan', 2).toString('hex')]);
+    expect((error as AerospikeError).resultCode).toBe(ResultCode.SCAN_ABORT);
   });
 
   it('break out of scanIterable tears down every node\'s stream', async () => {
