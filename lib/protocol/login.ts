@@ -7,6 +7,7 @@ import type { LoginReply } from '../node-transport';
 import { ADMIN_HEADER_SIZE, AdminCommand, AdminField, MessageType, PROTO_HEADER_SIZE } from './constants';
 import { ResultCode } from './result-codes';
 import { writeProtoHeader } from './proto-header';
+import { secretCopy, secretUtf8 } from './secret-bytes';
 
 /** Field header: u32 size (data length + 1 for the id byte), then the u8 field id. */
 const FIELD_HEADER_SIZE = 5;
@@ -31,7 +32,10 @@ export function encodeLoginRequest(req: LoginRequest): Buffer {
   if (req.user !== undefined) fields.push([AdminField.USER, utf8('user', req.user)]);
   if (req.credential !== undefined) fields.push([AdminField.CREDENTIAL, utf8('credential', req.credential)]);
   if (req.clearPassword !== undefined) fields.push([AdminField.CLEAR_PASSWORD, utf8('clearPassword', req.clearPassword)]);
-  return encodeAdminRequest(AdminCommand.LOGIN, fields);
+  const frame = encodeAdminRequest(AdminCommand.LOGIN, fields);
+  // the frame (memory of its own, Buffer.alloc) now holds them: the field copies are wiped, not left to the GC
+  for (const [, data] of fields) data.fill(0);
+  return frame;
 }
 
 /** AUTHENTICATE (0): USER then SESSION_TOKEN, or SESSION_TOKEN alone for PKI. */
@@ -72,8 +76,8 @@ export function decodeLoginReply(body: Uint8Array): LoginReply {
     }
     const id = b[cursor + 4]!;
     const data = b.subarray(cursor + FIELD_HEADER_SIZE, cursor + 4 + size);
-    // a copy: the token outlives the socket buffer it arrived in
-    if (id === AdminField.SESSION_TOKEN) token = Buffer.from(data);
+    // a copy (the token outlives the socket buffer it arrived in), not in Node's shared pool
+    if (id === AdminField.SESSION_TOKEN) token = secretCopy(data);
     else if (id === AdminField.SESSION_TTL && data.length === 4) ttlSeconds = data.readUInt32BE(0);
     cursor += 4 + size;
   }
@@ -81,9 +85,10 @@ export function decodeLoginReply(body: Uint8Array): LoginReply {
   return ttlSeconds === undefined ? { kind: 'session', token } : { kind: 'session', token, ttlSeconds };
 }
 
+/** A field's UTF-8 bytes, in memory of their own (a credential must not sit in Node's shared pool). */
 function utf8(what: string, value: unknown): Buffer {
   if (typeof value !== 'string') throw new TypeError(`${what} must be a string, got ${typeof value}`);
-  return Buffer.from(value, 'utf8');
+  return secretUtf8(value);
 }
 
 /** A whole type-2 frame: proto header, admin header (scheme 0, result 0, command, field count), fields. */

@@ -6,6 +6,7 @@ import { asyncScheduler, concat, EMPTY, interval, NEVER, take, timer, map, merge
 import { AerospikeError } from '../errors';
 import type { InfoReply, LoginReply } from '../node-transport';
 import { computeDigest, PARTITION_COUNT, partitionId, type UserKey } from '../protocol/digest';
+import { secretUtf8 } from '../protocol/secret-bytes';
 import { infoValue, type FakeClusterView, type InfoFault, type NodeState } from './fake-cluster-info';
 import type { FakeCall } from './fake-node';
 import { FakeTransport } from './fake-transport';
@@ -327,7 +328,8 @@ export class FakeCluster {
     node.logins++;
     const ttl = this.options.sessionTtlSeconds;
     if (ttl === undefined) return { kind: 'security_not_enabled' };
-    return { kind: 'session', token: Buffer.from(`token-${node.id}-${node.logins}`), ttlSeconds: ttl };
+    // in memory of its own, as decodeLoginReply hands a real token out (not in Node's shared pool)
+    return { kind: 'session', token: secretUtf8(`token-${node.id}-${node.logins}`), ttlSeconds: ttl };
   }
 
   private delayed<T>(value: T): Observable<T> {

@@ -1,5 +1,6 @@
 import { AerospikeError } from '../../lib/errors';
 import { decodeLoginReply, encodeAuthenticateRequest, encodeLoginRequest } from '../../lib/protocol/login';
+import { freshBufferPool, inBufferPool } from '../helpers/buffer-pool';
 import { hex } from './captures';
 
 const ADMIN_HASH = '$2a$10$7EqJtq98hPqEX7fNZaFWoO1mVO/4MLpGzsqojz6E9Gef6iXDjXdDa';
@@ -54,6 +55,13 @@ describe('login request', () => {
     expect(encodeAuthenticateRequest({ token: new Uint8Array([0x74, 0x6f, 0x6b]) }).toString('hex')).toBe(expected.toString('hex'));
   });
 
+  it('leaves no credential or clear password in Node\'s shared Buffer pool', () => {
+    freshBufferPool();
+    encodeLoginRequest({ user: 'admin', credential: ADMIN_HASH, clearPassword: 'clear-Pa55word' });
+    expect(inBufferPool(ADMIN_HASH)).withContext('credential').toBeFalse();
+    expect(inBufferPool('clear-Pa55word')).withContext('clear password').toBeFalse();
+  });
+
   it('rejects a non-string credential without echoing it', () => {
     expect(() => encodeLoginRequest({ user: 'admin', credential: 12345 as unknown as string })).toThrowError(TypeError, /^credential must be a string, got number$/);
   });
@@ -91,6 +99,16 @@ describe('login reply', () => {
     const reply = decodeLoginReply(body);
     body.fill(0);
     expect(reply).toEqual({ kind: 'session', token: Buffer.from('tok') });
+  });
+
+  it('hands the token out in memory of its own, not in Node\'s shared Buffer pool', () => {
+    const body = replyBody(0, 1, '00 00 00 0b 05 73 65 63 72 65 74 2d 74 6f 6b');
+    freshBufferPool(); // the reply itself came from the pool: checked from here on
+    const reply = decodeLoginReply(body);
+    expect(inBufferPool('secret-tok')).toBeFalse();
+    if (reply.kind !== 'session') throw new Error(`expected a session, got ${reply.kind}`);
+    expect(reply.token.toString()).toBe('secret-tok');
+    expect(reply.token.buffer.byteLength).toBe(reply.token.length);
   });
 
   it('reports success without a token as ok_no_token', () => {
