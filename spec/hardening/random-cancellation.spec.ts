@@ -267,10 +267,12 @@ describe('random cancellation', () => {
     const abortedOpen = (): Socket[] => tally.abortedSockets.filter((s) => s.localPort !== undefined && !serverSaw(s));
     await eventually(() => abortedOpen().length === 0, 2000);
     expect(abortedOpen().length).withContext('aborted sockets the server never saw close').toBe(0);
-    const liveClient = [...open].filter((c) => c.isOpen).map((c) => socketOf.get(c)!.localPort!);
-    const liveServer = (): number[] => server.peers.filter((p) => !p.clientClosed).map((p) => p.socket.remotePort!);
-    await eventually(() => liveServer().length === liveClient.length, 2000);
-    expect(liveServer().sort()).withContext('server-side sockets still open = client connections still open').toEqual(liveClient.sort());
+    // both sides read afresh each time: a connection torn down by the last aborted operations may
+    // still be closing on either side, and equal counts alone can pair one side's closing socket with another
+    const liveClient = (): number[] => [...open].filter((c) => c.isOpen).map((c) => socketOf.get(c)!.localPort!).sort();
+    const liveServer = (): number[] => server.peers.filter((p) => !p.clientClosed).map((p) => p.socket.remotePort!).sort();
+    await eventually(() => liveServer().join() === liveClient().join(), 2000);
+    expect(liveServer()).withContext('server-side sockets still open = client connections still open').toEqual(liveClient());
 
     for (const c of open) transport.close(c);
     expect(await eventually(() => tracker.sockets.every((s) => s.destroyed), 2000)).withContext('every client socket destroyed').toBeTrue();
