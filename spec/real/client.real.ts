@@ -7,15 +7,16 @@ import { TcpTransport } from '../../lib/net/tcp-transport';
 import { coalescerState } from '../../lib/net/write-coalescer';
 import { Double } from '../../lib/protocol/double';
 import { op } from '../../lib/protocol/operations';
-import { canCrash, FIRST_SEED, killNode, reviveNode, sleep } from './real-cluster';
+import { canCrash, FIRST_SEED, killNode, reviveNode, sleep, warmedUp } from './real-cluster';
 
 const key = (k: string | number, set = 'rx-client') => ({ namespace: 'test', set, key: k });
 
 describe('AerospikeClient on a real 3-node cluster', () => {
   let client: AerospikeClient;
   beforeAll(async () => {
+    await warmedUp();
     client = await firstValueFrom(AerospikeClient.connect$({ seeds: FIRST_SEED, transport: new TcpTransport(), tendIntervalMs: 250, policies: { write: { maxRetries: 2 } } }));
-  });
+  }, 60_000);
   afterAll(() => client.close());
 
   it('writes every value type and reads it back', async () => {

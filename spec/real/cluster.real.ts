@@ -4,7 +4,7 @@ import { Cluster } from '../../lib/cluster/cluster';
 import type { ClusterEvent } from '../../lib/cluster/cluster-events';
 import { TcpTransport } from '../../lib/net/tcp-transport';
 import { getCommand, partitionOf, putCommand, readPolicy, writePolicy } from '../cluster/cluster-harness';
-import { canCrash, FIRST_SEED, killNode, reviveNode, sleep } from './real-cluster';
+import { canCrash, FIRST_SEED, killNode, reviveNode, sleep, warmedUp } from './real-cluster';
 
 const keys = Array.from({ length: 200 }, (_, i) => ({ namespace: 'test', set: 'rx-cluster', key: i }));
 
@@ -15,6 +15,7 @@ function connect(): Promise<Cluster> {
 describe('cluster layer on a real 3-node cluster', () => {
   let cluster: Cluster;
   beforeAll(async () => {
+    await warmedUp();
     cluster = await connect();
     for (const key of keys) await firstValueFrom(cluster.execute$(putCommand(key, { n: key.key }), writePolicy({ maxRetries: 2 })));
   }, 60_000);
