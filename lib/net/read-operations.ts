@@ -12,7 +12,7 @@ import { MessageType } from '../protocol/constants';
 import { makeFrame, type Frame } from '../protocol/frame-decoder';
 import { cancelSpan, closeSpan, type SpanContext, channels } from '../telemetry';
 import { ReplyAccumulator } from './reply-accumulator';
-import type { BodySink, ReadOperation } from './tcp-connection';
+import type { BodySink, ReadOperation } from './read-operation';
 
 type Channel = (typeof channels)[keyof typeof channels];
 export type ReplyKind = MessageKind | 'info';
