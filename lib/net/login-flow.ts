@@ -3,7 +3,7 @@
 // so this module holds only the decision logic; bcrypt runs here, on subscribe, never at call time.
 
 import { defer, Observable, of, throwError } from 'rxjs';
-import { mergeMap } from 'rxjs/operators';
+import { finalize, mergeMap } from 'rxjs/operators';
 import { AerospikeError } from '../errors';
 import type { LoginOptions, LoginReply } from '../node-transport';
 import { encodeAuthenticateRequest, encodeLoginRequest } from '../protocol/login';
@@ -13,6 +13,15 @@ import { hashPassword } from '../protocol/password-hash';
 export type LoginOutcome = { readonly reply: LoginReply } | { readonly refused: AerospikeError };
 
 export type LoginRoundTrip = (request: Buffer) => Observable<LoginOutcome>;
+
+/**
+ * Sends one LOGIN / AUTHENTICATE frame and wipes it when the round trip ends, however it ends: the
+ * frame holds the bcrypt credential, an LDAP clear password or a session token. Once a reply came
+ * the frame was written; an error or an unsubscribe destroys the socket, so nothing reads it later.
+ */
+function send(roundTrip: LoginRoundTrip, frame: Buffer): Observable<LoginOutcome> {
+  return roundTrip(frame).pipe(finalize(() => frame.fill(0)));
+}
 
 function passwordLogin(opts: LoginOptions): Buffer {
   const credential = hashPassword(opts.password!);
@@ -30,9 +39,9 @@ function authenticate(opts: LoginOptions): Buffer {
 /** One LOGIN or AUTHENTICATE round trip with no fallback: token → AUTHENTICATE, PKI → empty LOGIN, else password LOGIN. */
 export function singleLogin$(opts: LoginOptions, roundTrip: LoginRoundTrip): Observable<LoginOutcome> {
   return defer(() => {
-    if (opts.sessionToken !== undefined) return roundTrip(authenticate(opts));
-    if (opts.authMode === 'pki') return roundTrip(encodeLoginRequest({}));
-    return roundTrip(passwordLogin(opts));
+    if (opts.sessionToken !== undefined) return send(roundTrip, authenticate(opts));
+    if (opts.authMode === 'pki') return send(roundTrip, encodeLoginRequest({}));
+    return send(roundTrip, passwordLogin(opts));
   });
 }
 
@@ -46,19 +55,19 @@ export function connectLogin$(opts: LoginOptions, roundTrip: LoginRoundTrip): Ob
     'reply' in outcome ? of(outcome.reply) : throwError(() => outcome.refused);
   const fallback = (outcome: LoginOutcome, next: () => Buffer): Observable<LoginReply> =>
     'refused' in outcome && outcome.refused.code === 'expired_session'
-      ? defer(() => roundTrip(next())).pipe(mergeMap(settle))
+      ? defer(() => send(roundTrip, next())).pipe(mergeMap(settle))
       : settle(outcome);
 
   return defer(() => {
     if (opts.sessionToken !== undefined) {
       const canFallBack = opts.authMode === 'pki' || opts.password !== undefined;
-      return roundTrip(authenticate(opts)).pipe(
+      return send(roundTrip, authenticate(opts)).pipe(
         mergeMap((outcome) =>
           canFallBack ? fallback(outcome, () => (opts.authMode === 'pki' ? encodeLoginRequest({}) : passwordLogin(opts))) : settle(outcome),
         ),
       );
     }
-    if (opts.authMode === 'pki') return roundTrip(encodeLoginRequest({})).pipe(mergeMap(settle));
-    return roundTrip(passwordLogin(opts)).pipe(mergeMap(settle));
+    if (opts.authMode === 'pki') return send(roundTrip, encodeLoginRequest({})).pipe(mergeMap(settle));
+    return send(roundTrip, passwordLogin(opts)).pipe(mergeMap(settle));
   });
 }
