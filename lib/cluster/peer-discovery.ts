@@ -21,9 +21,10 @@ interface Listing {
 
 /**
  * Cold: lists peers from `askers` (and then from every node adopted on the way), adopts unknown peers,
- * recomputes every node's reference count, and completes. Failures are tend_error events.
+ * recomputes every node's reference count, emits how many listings succeeded, and completes. With
+ * none, the reference counts say nothing: no node was looked for in any list. Failures are tend_error events.
  */
-export function discoverPeers$(host: TendHost, askers: readonly ClusterNode[]): Observable<never> {
+export function discoverPeers$(host: TendHost, askers: readonly ClusterNode[]): Observable<number> {
   return defer(() => {
     const listings: Listing[] = [];
     // J: a peer no address of which validated is not dialled again in the same tend
@@ -46,7 +47,7 @@ export function discoverPeers$(host: TendHost, askers: readonly ClusterNode[]): 
       round(askers, 0),
       defer(() => {
         settle(host, listings);
-        return EMPTY;
+        return of(listings.length);
       }),
     );
   });

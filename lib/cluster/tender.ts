@@ -184,15 +184,18 @@ export class Tender {
   // ---- peers and removal ----------------------------------------------------------------
 
   private peersRefreshedThisTend = false;
+  /** Peers listings that succeeded this tend: the reference counts mean something only when one did. */
+  private peersListedThisTend = 0;
 
-  private peers$(): Observable<never> {
+  private peers$(): Observable<unknown> {
     this.peersRefreshedThisTend = false;
+    this.peersListedThisTend = 0;
     const added = nodesByName(this.host).some((n) => n.peersGeneration === -1 && n.answeredThisTend);
     if (!this.peersRefreshNeeded && !added) return EMPTY;
     this.peersRefreshNeeded = false;
     this.peersRefreshedThisTend = true;
     const askers = nodesByName(this.host).filter((n) => n.answeredThisTend);
-    return discoverPeers$(this.host, askers);
+    return discoverPeers$(this.host, askers).pipe(map((listed) => void (this.peersListedThisTend = listed)));
   }
 
   private removeNodes(): void {
@@ -204,7 +207,9 @@ export class Tender {
       else if (node.tendRefusals >= MAX_TEND_REFUSALS) this.host.remove(node, 'refused');
       else if (!this.peersRefreshedThisTend) continue;
       else if (answered === 0 && node.failures >= MAX_TEND_FAILURES) this.host.remove(node, 'unreachable');
-      else if (nodes.length > 1 && answered > 0 && node.referenceCount === 0 && (node.failures > 0 || !this.host.partitionMap.owns(node))) {
+      // J counts nodes that answered the refresh here, so a tend whose every peers listing failed (a
+      // timeout, a malformed reply) would find every node in no list and remove them all: we count listings
+      else if (nodes.length > 1 && this.peersListedThisTend > 0 && node.referenceCount === 0 && (node.failures > 0 || !this.host.partitionMap.owns(node))) {
         this.host.remove(node, 'not_in_peers');
       } else continue;
       removed = true;

@@ -144,4 +144,32 @@ describe('Cluster tending: faults', () => {
     });
     expect(dials).toBe(1);
   });
+
+  for (const [fault, what] of [
+    ['timeout', 'times out'],
+    [{ value: '1,3000,[[B,,[10.0.0.2:3000]' }, 'is malformed'],
+  ] as const) {
+    it(`a tend whose every peers listing ${what} removes no node: no listing says a node is gone`, () => {
+      const removed: string[] = [];
+      let active: string[] = [];
+      runMarbles((run) => {
+        scenario(
+          run,
+          { nodes: ['A', 'B', 'C'] },
+          (s) => {
+            run.at(1, () => s.cluster().events$.subscribe((e) => e.type === 'node_removed' && removed.push(`${run.scheduler.now()}:${e.node.name}`)));
+            run.at(1500, () => {
+              s.fake.setPeersView('C', undefined); // moves the peers generations: the 2000 tend lists peers
+              for (const node of ['A', 'B', 'C']) s.fake.failInfo(node, 'peers-clear-std', fault);
+            });
+            run.at(4500, () => (active = s.cluster().activeNodes().map((n) => n.name)));
+            run.at(4500, () => expect(s.tendErrors.filter((e) => e.includes(':peers:')).length).withContext(s.tendErrors.join(' ')).toBe(3));
+          },
+          5000,
+        );
+      });
+      expect(removed).toEqual([]);
+      expect(active).toEqual(['A', 'B', 'C']);
+    });
+  }
 });
