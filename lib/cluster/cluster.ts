@@ -128,6 +128,12 @@ export class Cluster implements TendHost, ExecutionContext {
     node.securityEnabled = validated.securityEnabled;
     // it just answered its validation: this tend may list its peers and fetch its map
     node.answeredThisTend = true;
+    if (this.closed) {
+      // close() ran in a handler of this tend's events (node_added of an earlier peer): the tend's
+      // synchronous remainder still adopts, and nothing it adopts may outlive the close
+      this.remove(node, 'closed');
+      return node;
+    }
     this.active.set(node.name, node);
     this.emit({ type: 'node_added', node: node.info() });
     this.warm(node);

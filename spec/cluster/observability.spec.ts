@@ -126,6 +126,28 @@ describe('Cluster observability and life cycle', () => {
     expect({ open, tendsAfter }).toEqual({ open: 0, tendsAfter: 0 });
   });
 
+  it('close() called by a node_added handler while a tend adopts several peers leaves no node and no connection', () => {
+    let active: string[] = [];
+    let open: Record<string, number> = {};
+    runMarbles(({ at }) => {
+      const fake = new FakeCluster({ nodes: ['A', 'B'] });
+      Cluster.connect$(fake.clientOptions()).subscribe((cluster) => {
+        cluster.events$.subscribe((e) => e.type === 'node_added' && cluster.close());
+        // C and D join together: one tend adopts both, and the first node_added closes the cluster
+        at(1500, () => {
+          for (const name of ['C', 'D']) fake.addNode({ name });
+          for (const name of ['C', 'D']) fake.join(name);
+        });
+        at(5000, () => {
+          active = cluster.activeNodes().map((n) => n.name);
+          open = Object.fromEntries(['A', 'B', 'C', 'D'].map((n) => [n, fake.transport.openConnections(n)]));
+        });
+      });
+    });
+    expect(active).toEqual([]);
+    expect(open).toEqual({ A: 0, B: 0, C: 0, D: 0 });
+  });
+
   it('keeps minConnsPerNode connections open on every node', () => {
     let idle: number[] = [];
     runMarbles(({ at }) => {
