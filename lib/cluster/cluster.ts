@@ -20,8 +20,11 @@ import { PartitionMap } from './partition-map';
 import type { ResolvedPolicy } from './policy';
 import { Router } from './router';
 import { seedAddress, type SeedFailure } from './seeder';
-import type { TendHost } from './tend-host';
+import type { SeedAddress, TendHost } from './tend-host';
 import { Tender, type TendReport } from './tender';
+
+/** How many addresses of nodes the cluster has had it keeps as seeds after the configured ones. */
+const MAX_REMEMBERED_SEEDS = 64;
 
 export class Cluster implements TendHost, ExecutionContext {
   readonly options: ResolvedClusterOptions;
@@ -41,6 +44,8 @@ export class Cluster implements TendHost, ExecutionContext {
   private tending = false;
   private tendRequested = false;
   private closed = false;
+  /** Addresses of the nodes adopted so far, by host:port, the latest last: seeds after the configured ones. */
+  private readonly remembered = new Map<string, SeedAddress>();
   private tendCount = 0;
   private tendErrorCount = 0;
 
@@ -100,6 +105,11 @@ export class Cluster implements TendHost, ExecutionContext {
     return { connect: connectOptions(this.options), nodeName };
   }
 
+  seedHosts(): readonly SeedAddress[] {
+    const configured = new Set(this.options.seeds.map(seedAddress));
+    return [...this.options.seeds, ...[...this.remembered.entries()].filter(([address]) => !configured.has(address)).map(([, seed]) => seed)];
+  }
+
   adopt(validated: ValidatedNode): ClusterNode {
     const { maxConnsPerNode, minConnsPerNode, maxSocketIdleMs } = this.options;
     let node: ClusterNode | undefined;
@@ -135,6 +145,11 @@ export class Cluster implements TendHost, ExecutionContext {
       return node;
     }
     this.active.set(node.name, node);
+    const address = seedAddress(node);
+    this.remembered.delete(address);
+    this.remembered.set(address, { host: node.host, port: node.port, tlsName: node.tlsName });
+    // bounded, oldest out: a cluster whose nodes keep changing address does not grow it for ever
+    if (this.remembered.size > MAX_REMEMBERED_SEEDS) this.remembered.delete(this.remembered.keys().next().value!);
     this.emit({ type: 'node_added', node: node.info() });
     this.warm(node);
     return node;

@@ -23,7 +23,7 @@ export function seed$(host: TendHost): Observable<readonly SeedFailure[]> {
   return defer(() => {
     const failures: SeedFailure[] = [];
     let fallback: ValidatedNode | undefined;
-    const seeds = host.options.seeds;
+    const seeds = host.seedHosts();
     const adopt = (validated: ValidatedNode): Observable<never> => {
       if (fallback !== undefined && fallback !== validated) host.transport.close(fallback.conn);
       fallback = undefined;

@@ -10,6 +10,12 @@ import type { TendConnectOptions } from './node-session';
 import type { ValidatedNode } from './node-validator';
 import type { PartitionMap } from './partition-map';
 
+export interface SeedAddress {
+  readonly host: string;
+  readonly port: number;
+  readonly tlsName?: string | undefined;
+}
+
 export interface TendHost {
   readonly options: ResolvedClusterOptions;
   readonly transport: NodeTransport;
@@ -20,6 +26,12 @@ export interface TendHost {
   /** The peers info name in use: peers-clear-std, peers-tls-std, peers-clear-alt or peers-tls-alt. */
   readonly peersInfoName: string;
   tendConnectOptions(nodeName: string | undefined): TendConnectOptions;
+  /**
+   * Where to seed from when no node is left: the configured seeds, then the addresses of nodes the
+   * cluster has had (J appends discovered nodes to its seeds), so a cluster whose configured seeds
+   * are gone for good is still found again.
+   */
+  seedHosts(): readonly SeedAddress[];
   /** Makes a validated address a node (fresh pool, its tend connection adopted) and announces it. */
   adopt(validated: ValidatedNode): ClusterNode;
   /** Takes a node out: inactive, pool and tend connection closed, announced. */

@@ -171,6 +171,31 @@ describe('Cluster tending over time', () => {
     ]);
   });
 
+  it('when every node was removed and the configured seed is gone for good, re-seeding finds the nodes the cluster had', () => {
+    let events: string[] = [];
+    let active: string[] = [];
+    runMarbles((run) =>
+      scenario(run, { nodes: ['A', 'B', 'C'] }, (s) => {
+        events = s.events;
+        run.at(1500, () => {
+          s.fake.kill('A'); // the only configured seed
+          s.fake.leave('A');
+        });
+        // an outage of every node left: B and C time out five tends in a row and are removed
+        run.at(3500, () => {
+          s.fake.failInfo('B', '*', 'timeout', 5);
+          s.fake.failInfo('C', '*', 'timeout', 5);
+        });
+        run.at(30_000, () => (active = s.cluster().activeNodes().map((n) => n.name)));
+      }, 30_001),
+    );
+    const lifecycle = events.filter((e) => e.includes(':removed:') || e.includes(':added:'));
+    // seeding at 14000: A refused, then B (the first of the nodes the cluster had) validates; C comes from B's peers
+    expect(lifecycle).toEqual(['2000:removed:A:not_in_peers', '13000:removed:B:unreachable', '13000:removed:C:unreachable', '14000:added:B', '14000:added:C']);
+    expect(events).toContain('14000:tend_error:seed:10.0.0.1:3000:connection_error');
+    expect(active).toEqual(['B', 'C']);
+  });
+
   it('a returning node is a new node with a fresh pool', () => {
     let same: boolean | undefined;
     runMarbles((run) =>
