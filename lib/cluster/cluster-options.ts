@@ -30,9 +30,9 @@ export interface ClusterOptions extends ConnectOptions {
   readonly minConnsPerNode?: number;
   /** Beyond this, an attempt fails with no_more_connections (retryable). Default 100. */
   readonly maxConnsPerNode?: number;
-  /** Idle pooled connections older than this are closed. Default 55000 (below the server's 60 s). */
+  /** Idle pooled connections older than this are closed. Default 55000 (below the server's 60 s); 0: never. */
   readonly maxSocketIdleMs?: number;
-  /** Errors per node per window before attempts on it fail with max_error_rate. Default 100. */
+  /** Errors per node per window before attempts on it fail with max_error_rate. Default 100; 0: no limit. */
   readonly maxErrorRate?: number;
   /** The error-rate window, in tends. Default 1. */
   readonly errorRateWindow?: number;
@@ -110,8 +110,9 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
     tendIntervalMs: options.tendIntervalMs === undefined ? 1000 : positive(checkDuration(options.tendIntervalMs, 'tendIntervalMs'), 'tendIntervalMs'),
     minConnsPerNode,
     maxConnsPerNode,
-    maxSocketIdleMs: options.maxSocketIdleMs === undefined ? 55_000 : checkDuration(options.maxSocketIdleMs, 'maxSocketIdleMs'),
-    maxErrorRate: options.maxErrorRate === undefined ? 100 : checkCount(options.maxErrorRate, 'maxErrorRate', 0),
+    // 0 turns the limit off, as in J
+    maxSocketIdleMs: options.maxSocketIdleMs === undefined ? 55_000 : offWhenZero(checkDuration(options.maxSocketIdleMs, 'maxSocketIdleMs')),
+    maxErrorRate: options.maxErrorRate === undefined ? 100 : offWhenZero(checkCount(options.maxErrorRate, 'maxErrorRate', 0)),
     errorRateWindow: options.errorRateWindow === undefined ? 1 : checkCount(options.errorRateWindow, 'errorRateWindow', 1, 1_000_000),
     useServicesAlternate: options.useServicesAlternate === undefined ? false : checkBoolean(options.useServicesAlternate, 'useServicesAlternate'),
     rackIds,
@@ -119,6 +120,10 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
   };
   connectOptionsByResolved.set(resolved, connect as ConnectOptions);
   return resolved;
+}
+
+function offWhenZero(value: number): number {
+  return value === 0 ? Infinity : value;
 }
 
 function positive(value: number, name: string): number {
