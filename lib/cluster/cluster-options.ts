@@ -30,7 +30,7 @@ export interface ClusterOptions extends ConnectOptions {
   readonly minConnsPerNode?: number;
   /** Beyond this, an attempt fails with no_more_connections (retryable). Default 100. */
   readonly maxConnsPerNode?: number;
-  /** Idle pooled connections older than this are closed. Default 55000 (below the server's 60 s); 0: never. */
+  /** Idle pooled connections older than this are closed. Default 55000 (below the 60 s proto-fd-idle-ms older servers default to; 8.1 defaults it to 0, never); 0: never. */
   readonly maxSocketIdleMs?: number;
   /** Errors per node per window before attempts on it fail with max_error_rate. Default 100; 0: no limit. */
   readonly maxErrorRate?: number;
