@@ -27,6 +27,10 @@ async function* passes<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, policy: Re
   const tracker = new PartitionTracker(cmd.partitions.begin, cmd.partitions.count);
   const budget = new AttemptBudget(ctx.scheduler, policy, false, 2);
   const failures: { error: unknown }[] = [];
+  // records the caller received: tracker.emitted also counts records a node decoded into its queue
+  // (up to RECORDS_PER_PULL at once), which are still the caller's to get
+  let yielded = 0;
+  const enough = (): boolean => cmd.maxRecords !== undefined && yielded >= cmd.maxRecords;
   for (;;) {
     ctx.ensureOpen();
     const attempt = budget.attempts++;
@@ -40,13 +44,14 @@ async function* passes<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, policy: Re
         const step = await merged.next();
         if (step.done === true) break;
         yield step.value;
-        if (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords) return;
+        yielded++;
+        if (enough()) return;
       }
     } finally {
       await merged.return();
     }
     const remaining = tracker.remaining;
-    if (remaining === 0 || (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords)) return;
+    if (remaining === 0 || enough()) return;
     const error = failures.pop()?.error ?? unavailableError(remaining, cmd.namespace);
     failures.length = 0;
     ctx.ensureOpen();
@@ -133,6 +138,12 @@ class NodeScan<T> implements AsyncIterator<T> {
 
   private async open(): Promise<AsyncIterator<Buffer> | undefined> {
     const { node, partitions } = this.assignment;
+    const wanted = this.cmd.maxRecords === undefined ? undefined : this.cmd.maxRecords - this.tracker.emitted;
+    // the other nodes already queued maxRecords (a node started late, maxConcurrentNodes): nothing to ask for
+    if (wanted !== undefined && wanted <= 0) {
+      this.finished = true;
+      return undefined;
+    }
     this.budget.lastNode = node;
     node.counters.commands++;
     const conn = await firstValueFrom(node.pool.checkout$());
@@ -141,7 +152,6 @@ class NodeScan<T> implements AsyncIterator<T> {
       return undefined;
     }
     this.conn = conn;
-    const wanted = this.cmd.maxRecords === undefined ? undefined : this.cmd.maxRecords - this.tracker.emitted;
     const request = this.cmd.encode(partitions, (id) => this.tracker.digestOf(id), this.taskId, wanted);
     const deadline = readDeadlineMs(this.policy, this.budget.remainingMs());
     const opts = { useCompression: this.policy.useCompression, attempt: this.attempt };

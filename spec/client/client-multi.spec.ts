@@ -157,6 +157,41 @@ describe('AerospikeClient multi-record methods', () => {
     expect(read.calls.allArgs().every(([, max]) => max === 256)).toBeTrue();
   });
 
+  it('scanIterable yields exactly maxRecords records, as scan$ does, though a node queued more', async () => {
+    const s = clientOnReal(false);
+    const client = await lastValueFrom(s.connect$);
+    const viaScan = (await lastValueFrom(client.scan$('test', 'scan', { maxRecords: 25 }).pipe(toArray()))).length;
+    const keys: number[] = [];
+    for await (const record of client.scanIterable('test', 'scan', { maxRecords: 25 })) keys.push(record.bins['n'] as number);
+    client.close();
+    expect(viaScan).toBe(25);
+    // before, it stopped once the nodes had queued 25 (about one record in) and dropped the queued rest
+    expect(keys.length).toBe(25);
+    expect(new Set(keys).size).toBe(25);
+  });
+
+  it('scanIterable with maxRecords and maxConcurrentNodes sends no node a request once maxRecords are queued', async () => {
+    const fake = new FakeCluster({ nodes: ['A', 'B', 'C'] });
+    fake.store.seed('test', 'scan', COUNT, 0);
+    const client = await lastValueFrom(AerospikeClient.connect$(fake.clientOptions()));
+    let n = 0;
+    let error: unknown;
+    try {
+      // A's frame queues all 25 and B's records are skipped, so C starts while the slow loop is at
+      // record 2 with none left to ask for (before, its request failed with a RangeError for maxRecords 0)
+      for await (const _ of client.scanIterable('test', 'scan', { maxRecords: 25, maxConcurrentNodes: 2 })) {
+        n++;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    } catch (e) {
+      error = e;
+    }
+    client.close();
+    expect(error).toBeUndefined();
+    expect(n).toBe(25);
+    expect(fake.transport.calls('C').filter((c) => c.kind === 'stream').length).toBe(0);
+  });
+
   it('scan$ emits the records before a final error, then fails with it', () => {
     const got: string[] = [];
     let error: unknown;
