@@ -36,9 +36,10 @@ export class ScanFrameReader<T> {
    * Reads up to `maxRecords` more records (scan records and markers alike), handing each record to
    * `emit` as soon as it is tracked (its digest becomes its partition's resume point), so what was
    * tracked is always what was handed out; stops early when `emit` returns false. A malformed record
-   * throws, after the records before it were handed out. A LAST carrying an error ends the frame and
-   * is returned (undefined otherwise): the caller fails with it, and a retry resumes after exactly
-   * the records the consumer got.
+   * (a data record without a digest, bytes after the LAST record) throws a parse_error, and a data
+   * record carrying a result code throws that code's error, after the records before it were handed
+   * out. A LAST carrying an error ends the frame and is returned (undefined otherwise): the caller
+   * fails with it, and a retry resumes after exactly the records the consumer got.
    */
   read(emit: (value: T) => boolean, maxRecords = Infinity): unknown {
     const { frame, cmd, tracker } = this;
@@ -52,18 +53,34 @@ export class ScanFrameReader<T> {
       if (record.partitionDone) {
         tracker.partitionDone(record.generation, record.resultCode);
       } else if (record.last) {
-        if (record.resultCode !== ResultCode.OK && record.resultCode !== ResultCode.KEY_NOT_FOUND) {
-          this.offset = end;
-          return AerospikeError.fromResultCode(record.resultCode, `${cmd.command} on node ${this.nodeName}`, { node: this.nodeName });
-        }
+        const error = record.resultCode !== ResultCode.OK && record.resultCode !== ResultCode.KEY_NOT_FOUND ? this.failure(record.resultCode) : undefined;
+        // a LAST record ends the reply (protocol.md §4.1): bytes after it are not the server's records
+        if (this.offset < end) throw this.malformed(`${end - this.offset} bytes follow the LAST record at offset ${at}`, error);
+        if (error !== undefined) return error;
         this.last = true;
-      } else if (record.digest !== undefined && tracker.recordSeen(record.digest)) {
+      } else if (record.resultCode !== ResultCode.OK) {
+        // a data record carrying an error ends the node's reply like an error LAST, the records before it handed out
+        this.offset = end;
+        throw this.failure(record.resultCode);
+      } else if (record.digest === undefined) {
+        throw this.malformed(`a scan record at offset ${at} has no digest field`);
+      } else if (tracker.recordSeen(record.digest)) {
         if (cmd.maxRecords !== undefined && tracker.emitted >= cmd.maxRecords) continue;
         tracker.emitted++;
         if (!emit(cmd.parse(record, this.nowMs))) return undefined;
       }
     }
     return undefined;
+  }
+
+  private failure(resultCode: number): AerospikeError {
+    return AerospikeError.fromResultCode(resultCode, `${this.cmd.command} on node ${this.nodeName}`, { node: this.nodeName });
+  }
+
+  /** A parse_error naming the node; the frame is not read any further. */
+  private malformed(what: string, cause?: unknown): AerospikeError {
+    this.offset = this.frame.length;
+    return new AerospikeError('parse_error', `${this.cmd.command} reply from node ${this.nodeName}: ${what}`, { node: this.nodeName, ...(cause !== undefined && { cause }) });
   }
 }
 

@@ -221,6 +221,39 @@ describe('AerospikeClient multi-record methods', () => {
     expect((error as AerospikeError).resultCode).toBe(ResultCode.SCAN_ABORT);
   });
 
+  it('scan$ and scanIterable hand out the records before a data record carrying an error code, then fail with it', async () => {
+    const failed = asMsgRecord({ resultCode: ResultCode.SERVER_ERROR, fields: [{ type: FieldType.DIGEST_RIPE, data: computeDigest('scan', 2) }] });
+    const frame = asMsgFrame([scanRecord(1), failed, scanRecord(3), lastRecord()]);
+    const digest = (rec: AerospikeRecord) => Buffer.from(rec.key.digest!).toString('hex');
+    const outcomes: { got: string[]; error: unknown }[] = [];
+    runMarbles((r) => {
+      const s = clientOn(r, { nodes: ['A'], replicationFactor: 1 });
+      s.fake.transport.scriptStream('A', [frame]);
+      const got: string[] = [];
+      const outcome = { got, error: undefined as unknown };
+      outcomes.push(outcome);
+      s.call((c) => c.scan$('test', 'scan')).subscribe({ next: (rec) => got.push(digest(rec)), error: (e: unknown) => (outcome.error = e) });
+    });
+    const fake = new FakeCluster({ nodes: ['A'], replicationFactor: 1 });
+    const client = await lastValueFrom(AerospikeClient.connect$(fake.clientOptions()));
+    fake.transport.scriptStream('A', [frame]);
+    const got: string[] = [];
+    const outcome = { got, error: undefined as unknown };
+    outcomes.push(outcome);
+    try {
+      for await (const rec of client.scanIterable('test', 'scan')) got.push(digest(rec));
+    } catch (e) {
+      outcome.error = e;
+    }
+    client.close();
+    // before, the failed record was handed out as a record, then record 3, and the scan completed
+    for (const { got: records, error } of outcomes) {
+      expect(records).toEqual([computeDigest('scan', 1).toString('hex')]);
+      expect((error as AerospikeError).resultCode).toBe(ResultCode.SERVER_ERROR);
+    }
+    expect(outcomes.length).toBe(2);
+  });
+
   it('break out of scanIterable tears down every node\'s stream', async () => {
     const s = clientOnReal(false);
     const client = await lastValueFrom(s.connect$);

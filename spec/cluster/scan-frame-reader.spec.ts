@@ -5,7 +5,7 @@ import { PartitionTracker } from '../../lib/cluster/partition-tracker';
 import type { ScanCommand } from '../../lib/cluster/scan-executor';
 import { frameRecords$, ScanFrameReader } from '../../lib/cluster/scan-frame-reader';
 import { FieldType } from '../../lib/protocol/constants';
-import { computeDigest } from '../../lib/protocol/digest';
+import { computeDigest, partitionId } from '../../lib/protocol/digest';
 import { ResultCode } from '../../lib/protocol/result-codes';
 import type { DecodedRecord } from '../../lib/protocol/record';
 import { asMsgFrame, asMsgRecord, lastRecord } from '../../lib/testing/frame-builders';
@@ -117,6 +117,65 @@ describe('ScanFrameReader', () => {
     // a retry resumes after exactly these two
     expect(got).toEqual([11, 12]);
     expect(tracker.emitted).toBe(2);
+  });
+});
+
+describe('ScanFrameReader on replies that break the protocol', () => {
+  const codeOf = (error: unknown) => (error as { code?: string }).code;
+
+  it('throws a parse_error for a record after the LAST record, having handed out only the records before LAST', () => {
+    const tracker = new PartitionTracker(0, 4096);
+    const r = reader(asMsgFrame([record(1, 11), lastRecord(), record(2, 12)]), [], tracker);
+    const got: number[] = [];
+    let error: unknown;
+    try {
+      r.read((v) => (got.push(v), true));
+    } catch (e) {
+      error = e;
+    }
+    expect(codeOf(error)).toBe('parse_error');
+    expect((error as { node?: string }).node).toBe('A');
+    // before, 12 was handed out too and the node counted as complete
+    expect(got).toEqual([11]);
+    expect(tracker.emitted).toBe(1);
+    expect(r.last).toBe(false);
+    expect(r.done).toBe(true);
+  });
+
+  it('throws a parse_error for bytes after an error LAST, with the LAST\'s error as its cause', () => {
+    let error: unknown;
+    try {
+      reader(asMsgFrame([lastRecord(ResultCode.SCAN_ABORT), record(2, 12)])).read(() => true);
+    } catch (e) {
+      error = e;
+    }
+    expect(codeOf(error)).toBe('parse_error');
+    expect(((error as Error).cause as { resultCode?: number }).resultCode).toBe(ResultCode.SCAN_ABORT);
+  });
+
+  it('throws a parse_error for a data record without a digest, after the records before it', () => {
+    const tracker = new PartitionTracker(0, 4096);
+    const got: number[] = [];
+    const r = reader(asMsgFrame([record(1, 11), asMsgRecord({ generation: 7 }), lastRecord()]), [], tracker);
+    // before, the record was dropped and the scan completed without it
+    expect(() => r.read((v) => (got.push(v), true))).toThrowMatching((e: unknown) => codeOf(e) === 'parse_error' && /no digest/.test((e as Error).message));
+    expect(got).toEqual([11]);
+    expect(tracker.emitted).toBe(1);
+    expect(r.last).toBe(false);
+  });
+
+  it('throws the result code of a data record that carries one, after the records before it, and tracks only those', () => {
+    const tracker = new PartitionTracker(0, 4096);
+    const got: number[] = [];
+    const failed = asMsgRecord({ resultCode: ResultCode.PARTITION_UNAVAILABLE, generation: 12, fields: [{ type: FieldType.DIGEST_RIPE, data: computeDigest('s', 2) }] });
+    const r = reader(asMsgFrame([record(1, 11), failed, record(3, 13), lastRecord()]), [], tracker);
+    // before, it was handed out as record 12, and 13 after it
+    expect(() => r.read((v) => (got.push(v), true))).toThrowMatching((e: unknown) => (e as { resultCode?: number }).resultCode === ResultCode.PARTITION_UNAVAILABLE && (e as { node?: string }).node === 'A');
+    expect(got).toEqual([11]);
+    expect(tracker.emitted).toBe(1);
+    expect(tracker.digestOf(partitionId(computeDigest('s', 2)))).toBeUndefined();
+    expect(r.done).toBe(true);
+    expect(r.last).toBe(false);
   });
 });
 
