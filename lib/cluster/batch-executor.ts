@@ -47,6 +47,9 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
     const results = new Array<T>(cmd.keys.length);
     const pending = new Set<number>(cmd.keys.map((_, i) => i));
     const sequences = new Uint32Array(cmd.keys.length);
+    // per key: the tag of the node request whose reply has yet to answer it (0: none)
+    const awaiting = new Uint32Array(cmd.keys.length);
+    let groupTags = 0;
     const budget = new AttemptBudget(ctx.scheduler, policy, false, 2);
     if (pending.size === 0) return of(results);
 
@@ -56,16 +59,26 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
       const node = group.node;
       node.counters.commands++;
       const request = cmd.encode(group.entries);
+      // its keys await this request's reply, which must answer each of them once
+      const tag = ++groupTags;
+      for (const entry of group.entries) awaiting[entry.index] = tag;
       const failures: { index: number; error: AerospikeError }[] = [];
       return withPooledConnection$(node.pool, (conn) => ctx.transport.commandStream$(conn, request, deadline, { useCompression: policy.useCompression, attempt }), 'value').pipe(
         map((body) => {
+          const malformed = (what: string) => new AerospikeError('parse_error', `${cmd.command} reply from node ${node.name}: ${what}`, { node: node.name });
+          let answered = 0;
           for (const record of decodeRecords(body)) {
             if (record.last) {
               if (record.resultCode !== 0) throw AerospikeError.fromResultCode(record.resultCode, `${cmd.command} on node ${node.name}`, { node: node.name });
               continue;
             }
             const index = record.batchIndex;
-            if (!pending.has(index)) continue;
+            if (index >= awaiting.length || awaiting[index] !== tag) {
+              const why = index >= awaiting.length ? `out of range (${awaiting.length} keys)` : group.entries.some((e) => e.index === index) ? 'answered twice' : 'not in its request';
+              throw malformed(`batch index ${index} is ${why}`);
+            }
+            awaiting[index] = 0;
+            answered++;
             const code = record.resultCode;
             if (code === ResultCode.OK) results[index] = cmd.parse(record, index);
             else if (code === ResultCode.KEY_NOT_FOUND || code === ResultCode.FILTERED_OUT) results[index] = cmd.missing;
@@ -74,6 +87,10 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
               continue;
             }
             pending.delete(index);
+          }
+          // the reply was read to its LAST record: a key it left out would otherwise wait for ever
+          if (answered < group.entries.length) {
+            throw malformed(`no result for batch index ${group.entries.filter((e) => awaiting[e.index] === tag).map((e) => e.index).join(', ')}`);
           }
           const fatal = failures.find((f) => !RETRYABLE_KEY_CODES.has(f.error.resultCode!));
           if (fatal !== undefined) throw fatal.error;
@@ -96,6 +113,8 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
     const round$ = (): Observable<T[]> =>
       defer(() => {
         const attempt = budget.attempts++;
+        // this round's failures only: a key left pending is explained by an error of the round that left it
+        lastError = undefined;
         const groups = groupByNode(ctx, cmd, policy, pending, sequences, (error) => (lastError = error));
         const concurrency = maxConcurrentNodes > 0 ? maxConcurrentNodes : Infinity;
         return concat(from(groups).pipe(mergeMap((g) => runGroup$(g, attempt), concurrency), ignoreElements()), defer(() => afterRound$()));
@@ -104,7 +123,9 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
     const afterRound$ = (): Observable<T[]> => {
       if (pending.size === 0) return of(results);
       ctx.ensureOpen();
-      const sleepMs = budget.afterFailure(lastError, false, undefined);
+      // every pending key had a failure of this round recorded; a typed error all the same, should one not
+      const error = lastError ?? new AerospikeError('server_error', `${cmd.command}: ${pending.size} keys got no result and no error`);
+      const sleepMs = budget.afterFailure(error, false, undefined);
       return (sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => round$()));
     };
 

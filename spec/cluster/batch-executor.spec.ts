@@ -7,6 +7,7 @@ import type { ResolvedPolicy } from '../../lib/cluster/policy';
 import { AerospikeError } from '../../lib/errors';
 import type { RecordKey } from '../../lib/protocol/requests';
 import { FakeCluster } from '../../lib/testing/fake-cluster';
+import { asMsgRecord, lastRecord } from '../../lib/testing/frame-builders';
 import { batchCommand, partitionOf, readPolicy, runMarbles, type Run } from './cluster-harness';
 
 const KEYS: RecordKey[] = Array.from({ length: 12 }, (_, i) => ({ namespace: 'test', set: 'users', key: `u${i}` }));
@@ -137,5 +138,69 @@ describe('Batch executor', () => {
       const s = setup(r);
       r.expectObservable(s.batch([])).toBe('(v|)', { v: [] });
     });
+  });
+});
+
+/** A batch reply record for batch index `index`, with bin n = `value`. */
+const replyRecord = (index: number, value: string) => asMsgRecord({ transactionTtl: index, generation: 1, ops: [{ op: 1, name: 'n', value }] });
+
+/** What the batch of `keys` ends with when the owner of their first key answers with `body` (a reply body) once. */
+function batchWithReply(body: (s: Setup) => Buffer, keys: (s: Setup) => readonly RecordKey[] = () => [KEYS[0]!]): { value: unknown; error: unknown; owner: string } {
+  const out: { value: unknown; error: unknown; owner: string } = { value: undefined, error: undefined, owner: '' };
+  runMarbles((r) => {
+    const s = setup(r);
+    const batchKeys = keys(s);
+    out.owner = s.owner(batchKeys[0]!);
+    s.fake.transport.scriptCommandStream(out.owner, body(s));
+    s.batch(batchKeys).subscribe({ next: (v) => (out.value = v), error: (e: unknown) => (out.error = e) });
+  });
+  return out;
+}
+
+describe('Batch executor on replies that break the protocol', () => {
+  it('fails with a parse_error naming the node and the batch index a complete reply left out', () => {
+    const { value, error, owner } = batchWithReply(
+      () => Buffer.concat([replyRecord(0, 'x'), lastRecord(0)]),
+      (s) => KEYS.filter((k) => s.owner(k) === s.owner(KEYS[0]!)).slice(0, 2),
+    );
+    // before, the key stayed pending with no error, and the batch failed with `undefined`
+    expect(value).toBeUndefined();
+    expect(error).toBeInstanceOf(AerospikeError);
+    expect((error as AerospikeError).code).toBe('parse_error');
+    expect((error as AerospikeError).node).toBe(owner);
+    expect((error as AerospikeError).message).toContain(`node ${owner}: no result for batch index 1`);
+  });
+
+  it('fails with a parse_error for a reply record whose batch index is out of range', () => {
+    const { value, error } = batchWithReply(() => Buffer.concat([replyRecord(0, 'x'), replyRecord(7, 'y'), lastRecord(0)]));
+    expect(value).toBeUndefined();
+    expect((error as AerospikeError).code).toBe('parse_error');
+    expect((error as AerospikeError).message).toContain('batch index 7 is out of range');
+  });
+
+  it('fails with a parse_error for a batch index the reply answers twice', () => {
+    const { value, error } = batchWithReply(() => Buffer.concat([replyRecord(0, 'x'), replyRecord(0, 'y'), lastRecord(0)]));
+    expect(value).toBeUndefined();
+    expect((error as AerospikeError).code).toBe('parse_error');
+    expect((error as AerospikeError).message).toContain('batch index 0 is answered twice');
+  });
+
+  it('a later round fails with its own error, not with an earlier round\'s', () => {
+    let error: unknown;
+    let value: unknown;
+    let prole = '';
+    runMarbles((r) => {
+      const s = setup(r);
+      const key = KEYS[0]!;
+      prole = s.owner(key, 1);
+      // round 1: the master fails (retryable); round 2: the prole's reply leaves the key out
+      s.fake.transport.scriptCommandStream(s.owner(key), new AerospikeError('network_error', 'reset'));
+      s.fake.transport.scriptCommandStream(prole, lastRecord(0));
+      s.batch([key]).subscribe({ next: (v) => (value = v), error: (e: unknown) => (error = e) });
+    });
+    // before, round 2 was retried on round 1's network_error
+    expect(value).toBeUndefined();
+    expect((error as AerospikeError).code).toBe('parse_error');
+    expect((error as AerospikeError).node).toBe(prole);
   });
 });
