@@ -65,11 +65,16 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
       const failures: { index: number; error: AerospikeError }[] = [];
       return withPooledConnection$(node.pool, (conn) => ctx.transport.commandStream$(conn, request, deadline, { useCompression: policy.useCompression, attempt }), 'value').pipe(
         map((body) => {
-          const malformed = (what: string) => new AerospikeError('parse_error', `${cmd.command} reply from node ${node.name}: ${what}`, { node: node.name });
+          const malformed = (what: string, cause?: unknown) => new AerospikeError('parse_error', `${cmd.command} reply from node ${node.name}: ${what}`, { node: node.name, cause });
           let answered = 0;
-          for (const record of decodeRecords(body)) {
+          const records = decodeRecords(body);
+          for (let i = 0; i < records.length; i++) {
+            const record = records[i]!;
             if (record.last) {
-              if (record.resultCode !== 0) throw AerospikeError.fromResultCode(record.resultCode, `${cmd.command} on node ${node.name}`, { node: node.name });
+              const error = record.resultCode !== 0 ? AerospikeError.fromResultCode(record.resultCode, `${cmd.command} on node ${node.name}`, { node: node.name }) : undefined;
+              // a LAST record ends the reply (protocol.md §4.1): a record after it is not the server's answer
+              if (i < records.length - 1) throw malformed(`${records.length - 1 - i} records follow the LAST record`, error);
+              if (error !== undefined) throw error;
               continue;
             }
             const index = record.batchIndex;

@@ -185,6 +185,14 @@ describe('Batch executor on replies that break the protocol', () => {
     expect((error as AerospikeError).message).toContain('batch index 0 is answered twice');
   });
 
+  it('fails with a parse_error for a record after the LAST record, taking no result from it', () => {
+    const { value, error } = batchWithReply(() => Buffer.concat([lastRecord(0), replyRecord(0, 'after-last')]));
+    // before, the record after LAST filled the key's result
+    expect(value).toBeUndefined();
+    expect((error as AerospikeError).code).toBe('parse_error');
+    expect((error as AerospikeError).message).toContain('follow the LAST record');
+  });
+
   it('a later round fails with its own error, not with an earlier round\'s', () => {
     let error: unknown;
     let value: unknown;
