@@ -60,7 +60,12 @@ function listPeers$(host: TendHost, node: ClusterNode): Observable<PeersReply | 
   return host.transport.info$(conn, [name]).pipe(
     map((reply) => parsePeers(reply[name] ?? '', name)),
     catchError((err: unknown) => {
+      // as a failed refresh (J): the node sits out the rest of this tend, its tend connection is not
+      // trusted (a timeout has destroyed it), and its next clean refresh has it list peers and fetch its map again
       node.failures++;
+      node.answeredThisTend = false;
+      host.transport.close(conn);
+      if (node.tendConn === conn) node.tendConn = undefined;
       host.emit({ type: 'tend_error', phase: 'peers', node: node.name, error: asAerospikeError(err, `${name} from ${node.name}`) });
       return of(undefined);
     }),

@@ -172,4 +172,32 @@ describe('Cluster tending: faults', () => {
       expect(active).toEqual(['A', 'B', 'C']);
     });
   }
+
+  it('a node whose peers listing fails sits out the rest of that tend: one tend_error, no replicas fetch on a broken connection', () => {
+    let replicasAt2000 = -1;
+    let replicasAt3000 = -1;
+    let tendErrors: string[] = [];
+    runMarbles((run) => {
+      scenario(
+        run,
+        { nodes: ['A', 'B'], ownership: ['A', 'B'] },
+        (s) => {
+          tendErrors = s.tendErrors;
+          run.at(1500, () => {
+            // the 2000 tend lists peers (generations moved) and fetches maps (A and B swap masters)
+            s.fake.setPeersView('B', undefined);
+            s.fake.setReplicas('test', everyPartition, ['B', 'A']);
+            s.fake.failInfo('A', 'peers-clear-std', 'timeout');
+          });
+          run.at(3500, () => (replicasAt2000 = replicasCalls(s.fake, 'A')));
+          run.at(4500, () => (replicasAt3000 = replicasCalls(s.fake, 'A')));
+        },
+        5000,
+      );
+    });
+    // the listing timed out at 3000 (the info timeout); A's map was left for the next tend
+    expect(tendErrors).toEqual(['3000:peers:A:timeout']);
+    expect(replicasAt2000).toBe(1);
+    expect(replicasAt3000).toBe(2);
+  });
 });
