@@ -157,6 +157,8 @@ function groupByNode<K extends BatchKey, T>(
       sequences[index]!++;
       continue;
     }
+    // past the replicas the walk skipped (Router.landed): a retry moves on from this node
+    sequences[index] = ctx.router.landed;
     let group = groups.get(node);
     if (group === undefined) groups.set(node, (group = { node, entries: [] }));
     group.entries.push({ key, index });

@@ -178,6 +178,8 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     const node = cmd.write
       ? ctx.router.write(partitions, cmd.namespace, cmd.partition, policy.replica, budget.sequence)
       : ctx.router.read(partitions, cmd.namespace, cmd.partition, policy.replica, budget.sequence, budget.lastNode);
+    // past the replicas the walk skipped: a retry that moves goes on from this node, not back to it
+    budget.sequence = ctx.router.landed;
     this.#node = node;
     if (node === undefined) {
       this.failed(noNodeError(partitions, cmd.namespace, cmd.partition));

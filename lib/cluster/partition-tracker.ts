@@ -77,6 +77,8 @@ export class PartitionTracker {
         unroutable.push(id);
         continue;
       }
+      // past the replicas the walk skipped (Router.landed): a retry moves on from this node
+      this.sequence[i] = router.landed;
       if (node !== lastNode) {
         lastNode = node;
         lastList = listOf(assignments, node);

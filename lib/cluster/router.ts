@@ -1,6 +1,7 @@
 // Key → node (client-design.md §C5, cluster.md §6.2 J policies): the five replica policies for reads,
 // master or sequence walk for writes, skipping inactive nodes. Reads the map only; no allocation on
-// the sequence path. Round-robin counters are the router's only state.
+// the sequence path. Round-robin counters, and where the last sequence walk landed, are the router's
+// only state.
 
 import type { ClusterNode } from './cluster-node';
 import type { PartitionMap } from './partition-map';
@@ -11,6 +12,15 @@ export const CONNECT_FAILURE_AVOID_MS = 1000;
 
 export class Router {
   private roundRobin = 0;
+
+  /**
+   * The sequence the last read() or write() landed on: the `sequence` it was given plus the replica
+   * slots the 'sequence' walk skipped (inactive, or recently refused) to reach its node. Java's
+   * getSequenceNode bumps the sequence for each skipped slot (cluster.md §6.2); a caller that retries
+   * stores this back, so its next attempt moves on from the node it used instead of walking back to it.
+   * Equal to `sequence` under the other policies. Read it right after the call (JS runs one at a time).
+   */
+  landed = 0;
 
   constructor(
     private readonly rackIds: readonly number[],
@@ -23,6 +33,7 @@ export class Router {
    * another replica is usable.
    */
   read(map: PartitionMap<ClusterNode>, namespace: string, partition: number, policy: ReplicaPolicy, sequence: number, previous?: ClusterNode): ClusterNode | undefined {
+    this.landed = sequence;
     const ns = map.namespace(namespace);
     if (ns === undefined) return undefined;
     const columns = ns.replicas;
@@ -47,6 +58,7 @@ export class Router {
 
   /** The node for attempt `sequence` of a write: the master, or the sequence walk under 'sequence'/'prefer_rack'. */
   write(map: PartitionMap<ClusterNode>, namespace: string, partition: number, policy: ReplicaPolicy, sequence: number): ClusterNode | undefined {
+    this.landed = sequence;
     const ns = map.namespace(namespace);
     if (ns === undefined) return undefined;
     if (policy === 'sequence' || policy === 'prefer_rack') return this.sequence(ns.replicas, partition, sequence);
@@ -56,12 +68,20 @@ export class Router {
   private sequence(columns: readonly (readonly (ClusterNode | undefined)[])[], partition: number, sequence: number): ClusterNode | undefined {
     const n = columns.length;
     let fallback: ClusterNode | undefined;
+    let fallbackAt = 0;
     for (let i = 0; i < n; i++) {
       const node = usable(columns[(sequence + i) % n]![partition]);
       if (node === undefined) continue;
-      if (!this.recentlyRefused(node)) return node;
-      fallback ??= node;
+      if (!this.recentlyRefused(node)) {
+        this.landed = sequence + i;
+        return node;
+      }
+      if (fallback === undefined) {
+        fallback = node;
+        fallbackAt = i;
+      }
     }
+    if (fallback !== undefined) this.landed = sequence + fallbackAt;
     return fallback;
   }
 

@@ -72,6 +72,24 @@ describe('Batch executor', () => {
     expect(calls.B! + calls.C!).toBeGreaterThanOrEqual(3);
   });
 
+  it('a key whose master was skipped retries past the prole that failed it, on its third replica', () => {
+    let calls: Record<string, number> = {};
+    runMarbles((r) => {
+      const fake = new FakeCluster({ nodes: ['A', 'B', 'C'], ownership: ['A', 'B', 'C'], replicationFactor: 3 });
+      let cluster: Cluster | undefined;
+      const connected$ = Cluster.connect$(fake.clientOptions()).pipe(shareReplay(1));
+      connected$.subscribe((c) => (cluster = c));
+      r.at(1, () => cluster!.remove(cluster!.nodes.get('A')!, 'name_changed'));
+      r.at(60_000, () => cluster?.close());
+      fake.transport.scriptCommandStream('B', new AerospikeError('network_error', 'reset'));
+      const batch$ = connected$.pipe(mergeMap((c) => executeBatch$(c, batchCommand([KEYS[1]!]), readPolicy({ maxRetries: 1 }))));
+      r.expectObservable(r.cold('--x|').pipe(mergeMap(() => batch$))).toBe('--v|', { v: [null] });
+      r.at(3, () => (calls = batchCalls(fake)));
+    });
+    // B (the master A skipped) fails; the retry goes on to C instead of walking back to B
+    expect(calls).toEqual({ A: 0, B: 1, C: 1 });
+  });
+
   it('runs node requests in parallel, or maxConcurrentNodes at a time', () => {
     runMarbles((r) => {
       const s = setup(r, 10);

@@ -32,6 +32,17 @@ describe('PartitionTracker', () => {
     expect(tracker.digestOf(7)!.toString('hex')).toBe('07000000' + '02'.repeat(16));
   });
 
+  it('a partition whose master was skipped retries past the node that failed it, on its third replica', () => {
+    const [X, Y, Z] = ['X', 'Y', 'Z'].map((name) => new ClusterNode(name, '10.0.0.1', 3000, new Set(), {} as NodePool, undefined));
+    const seg = (i: number) => [{ namespace: 'test', regime: 0, replicaCount: 3, bitmaps: [0, 1, 2].map((j) => bitmapOf(j === i ? [7] : [])) }];
+    const three = PartitionMap.empty<ClusterNode>().merge(X!, seg(0)).map.merge(Y!, seg(1)).map.merge(Z!, seg(2)).map;
+    X!.active = false;
+    const tracker = new PartitionTracker(7, 1);
+    expect(tracker.assign(three, router, 'test').assignments.map((a) => a.node.name)).toEqual(['Y']);
+    tracker.nodeFailed([7]);
+    expect(tracker.assign(three, router, 'test').assignments.map((a) => a.node.name)).toEqual(['Z']);
+  });
+
   it('has no digest for a partition with no record seen yet', () => {
     const tracker = new PartitionTracker(7, 1);
     expect(tracker.digestOf(7)).toBeUndefined();

@@ -53,6 +53,26 @@ describe('Router', () => {
     expect(reads(router(), 'sequence', 1)).toEqual(['A']);
   });
 
+  it("the 'sequence' walk lands past the replicas it skipped, so the next attempt moves on from the node it used", () => {
+    const r = router();
+    A.active = false;
+    const walk = (write: boolean, sequence: number) => [(write ? r.write(map, 'test', 0, 'sequence', sequence) : r.read(map, 'test', 0, 'sequence', sequence))?.name, r.landed];
+    expect(walk(false, 0)).toEqual(['B', 1]);
+    expect(walk(false, 2)).toEqual(['C', 2]);
+    expect(walk(true, 0)).toEqual(['B', 1]);
+    expect(walk(false, 3)).toEqual(['B', 4]);
+    A.active = true;
+    A.connectFailuresInRow = 1;
+    A.lastConnectFailureMs = now - 500;
+    expect(walk(false, 0)).toEqual(['B', 1]);
+    // only the refused node is usable: the walk falls back to it and lands on its slot
+    B.active = false;
+    C.active = false;
+    expect(walk(false, 1)).toEqual(['A', 3]);
+    expect(r.read(map, 'test', 0, 'master', 5)?.name).toBe('A');
+    expect(r.landed).toBe(5);
+  });
+
   it("'master' reads always go to the master, and to nothing when it is inactive", () => {
     expect(reads(router(), 'master')).toEqual(['A', 'A', 'A', 'A']);
     A.active = false;
