@@ -103,6 +103,17 @@ export class AttemptBudget {
   }
 
   /**
+   * The error of a call that close() ended during an attempt that failed with `error`: `closed` (the
+   * client_closed ensureOpen threw), with the call's in-doubt state, this attempt's included, the last
+   * attempt's node, and `error` as its cause.
+   */
+  closedError(closed: unknown, error: unknown, sent: boolean): unknown {
+    if (attemptInDoubt(error, sent)) this.inDoubt = true;
+    if (!(closed instanceof AerospikeError)) return closed;
+    return new AerospikeError(closed.code, closed.message, { node: this.lastNode?.name, inDoubt: this.write && this.inDoubt, cause: error });
+  }
+
+  /**
    * Records a failed attempt. Returns the pause before the next attempt, or throws the final error
    * when the failure is final, retries are used up, or the budget would be spent by the pause.
    */

@@ -289,17 +289,20 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     const ctx = this.#ctx;
     const budget = this.#budget;
     const node = this.#node;
-    let sleepMs: number;
     try {
       ctx.ensureOpen();
+    } catch (closed) {
+      // close() ended the attempt: the caller learns the client closed, and what the attempt may have done
+      this.end(budget.closedError(closed, error, this.sent));
+      return;
+    }
+    let sleepMs: number;
+    try {
       if (node !== undefined && error instanceof AerospikeError && error.code !== 'max_error_rate') node.counters.commandErrors++;
       if (classifyFailure(error).requestTend) ctx.requestTend();
       sleepMs = budget.afterFailure(error, this.sent, node);
     } catch (final) {
-      this.phase = Phase.Done;
-      this.endSpan(final instanceof AerospikeError ? final.code : 'error', final);
-      this.#subscriber.error(final);
-      this.teardownAttempt();
+      this.end(final);
       return;
     }
     if (sleepMs > 0) {
@@ -311,6 +314,14 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     this.teardownAttempt();
     if (this.looping) this.again = true;
     else this.loop();
+  }
+
+  /** The call ends with `final`. */
+  private end(final: unknown): void {
+    this.phase = Phase.Done;
+    this.endSpan(final instanceof AerospikeError ? final.code : 'error', final);
+    this.#subscriber.error(final);
+    this.teardownAttempt();
   }
 
   private giveBack(ok: boolean): void {

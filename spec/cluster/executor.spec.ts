@@ -1,6 +1,7 @@
 // The attempt loop (client-design.md §C5, cluster.md §7): one `it` per row of the retry table, the
-// budgets, in-doubt writes and cancellation, as marble specs on a two-node FakeCluster (A master,
-// B prole of every partition) in virtual time.
+// budgets and cancellation, as marble specs on a two-node FakeCluster (A master, B prole of every
+// partition) in virtual time. In-doubt writes and close(): executor-in-doubt.spec.ts; retries after
+// the walk skipped replicas: executor-replica-walk.spec.ts.
 import { mergeMap, NEVER, shareReplay, type Observable } from 'rxjs';
 import { Cluster } from '../../lib/cluster/cluster';
 import type { KeyCommand } from '../../lib/cluster/executor';
@@ -112,42 +113,6 @@ describe('Executor: retries, budgets, in-doubt and cancellation', () => {
     expect(nodes).toEqual(['A', 'A']);
   });
 
-  it('a write that timed out with no retry left is in doubt', () => {
-    runMarbles((r) => {
-      const s = setup(r);
-      s.fake.transport.scriptCommand('A', NEVER);
-      const error = new AerospikeError('timeout', 'command read on A timed out after 30 ms', { inDoubt: true });
-      r.expectObservable(s.run(putCommand(KEY, ROW), writePolicy({ socketTimeoutMs: 30 }))).toBe('30ms #', undefined, error);
-    });
-  });
-
-  it('a write whose connection was refused on every replica is not in doubt', () => {
-    runMarbles((r) => {
-      const s = setup(r);
-      r.at(1, () => {
-        s.fake.kill('A');
-        s.fake.kill('B');
-      });
-      const error = new AerospikeError('connection_error', 'connection refused by 10.0.0.1:3000 (node A is disconnected)', { inDoubt: false });
-      r.expectObservable(r.cold('--x').pipe(mergeMap(() => s.run(putCommand(KEY, ROW), writePolicy())))).toBe('--#', undefined, error);
-    });
-  });
-
-  it('a write in doubt on one attempt stays in doubt when later attempts fail before sending', () => {
-    runMarbles((r) => {
-      const s = setup(r);
-      s.fake.transport.scriptCommand('A', NEVER);
-      r.at(3, () => {
-        // the reply never comes: the connection dies mid-command, then nothing accepts connections
-        s.fake.kill('B');
-        s.fake.kill('A');
-      });
-      // A: in doubt (maxRetries 1 used); B and A refuse (free retries); B refuses again: retries are used up
-      const error = new AerospikeError('connection_error', 'connection refused by 10.0.0.2:3000 (node B is disconnected)', { inDoubt: true });
-      r.expectObservable(s.run(putCommand(KEY, ROW), writePolicy({ maxRetries: 1 }))).toBe('3ms #', undefined, error);
-    });
-  });
-
   it('retries a server timeout (result 9) and counts it against the node\'s error rate', () => {
     let errors = -1;
     runMarbles((r) => {
@@ -158,15 +123,6 @@ describe('Executor: retries, budgets, in-doubt and cancellation', () => {
       r.at(1, () => (errors = s.cluster().nodes.get('A')!.errorCount));
     });
     expect(errors).toBe(1);
-  });
-
-  it('a write that met a server timeout (result 9) is in doubt', () => {
-    runMarbles((r) => {
-      const s = setup(r);
-      s.fake.transport.scriptCommand('A', rc(9));
-      const error = new AerospikeError('timeout', 'put failed: timeout (result code 9)', { inDoubt: true });
-      r.expectObservable(s.run(putCommand(KEY, ROW), writePolicy())).toBe('#', undefined, error);
-    });
   });
 
   it('retries key busy (14) and device overload (18) on the same write node', () => {
@@ -180,14 +136,6 @@ describe('Executor: retries, budgets, in-doubt and cancellation', () => {
       r.at(1, () => (nodes = commandNodes(s.fake)));
     });
     expect(nodes).toEqual(['A', 'A', 'A']);
-  });
-
-  it('a write that failed with key busy is not in doubt', () => {
-    runMarbles((r) => {
-      const s = setup(r);
-      s.fake.transport.scriptCommand('A', rc(14));
-      r.expectObservable(s.run(putCommand(KEY, ROW), writePolicy())).toBe('#', undefined, new AerospikeError('key_busy', 'put failed: key_busy (result code 14)'));
-    });
   });
 
   it('partition unavailable (11) retries on the next replica and asks for an early tend; requests during a tend queue at most one more', () => {
@@ -290,15 +238,6 @@ describe('Executor: retries, budgets, in-doubt and cancellation', () => {
     });
   });
 
-  it('a write whose reply did not come within the total budget is in doubt', () => {
-    runMarbles((r) => {
-      const s = setup(r);
-      s.fake.transport.scriptCommand('A', NEVER);
-      const error = new AerospikeError('timeout', 'command read on A timed out after 100 ms', { inDoubt: true });
-      r.expectObservable(s.run(putCommand(KEY, ROW), writePolicy({ totalTimeoutMs: 100, socketTimeoutMs: 0 }))).toBe('100ms #', undefined, error);
-    });
-  });
-
   it('with the master policy every attempt goes to the master', () => {
     let nodes: string[] = [];
     runMarbles((r) => {
@@ -394,23 +333,4 @@ describe('Executor: retries, budgets, in-doubt and cancellation', () => {
     });
     expect(stats).toEqual({ open: 1, idle: 1, inUse: 0, opened: 1, connectFailures: 0, closed: 0 });
   });
-
-  it('a command on a closed cluster fails with client_closed', () => {
-    runMarbles((r) => {
-      const s = setup(r);
-      r.at(1, () => s.cluster().close());
-      r.expectObservable(r.cold('--x').pipe(mergeMap(() => s.cluster().execute$(getCommand(), readPolicy())))).toBe('--#', undefined, new AerospikeError('client_closed', 'the client is closed'));
-    });
-  });
-
-  it('close() during a command ends it with network_error and makes no further attempt', () => {
-    runMarbles((r) => {
-      const s = setup(r);
-      s.fake.transport.scriptCommand('A', NEVER);
-      r.at(10, () => s.cluster().close());
-      const error = new AerospikeError('client_closed', 'the client is closed');
-      r.expectObservable(s.run(getCommand(), readPolicy())).toBe('10ms #', undefined, error);
-    });
-  });
-
 });
