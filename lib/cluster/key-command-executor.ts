@@ -11,7 +11,7 @@ import { commandCall } from './command-call';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext, type KeyCommand } from './executor';
 import type { ResolvedPolicy } from './policy';
 import type { DeadlineGroup, DeadlineHolder } from './deadline-queue';
-import { classifyFailure } from './retry-classifier';
+import { classifyFailure, replyLeavesConnectionReusable } from './retry-classifier';
 
 /** Runs a single-key command with retries; cold, and cancellable at any point. */
 export function executeKeyCommand$<T>(ctx: ExecutionContext, cmd: KeyCommand<T>, policy: ResolvedPolicy): Observable<T> {
@@ -235,14 +235,17 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     if (this.callSettled || this.phase !== Phase.Running) return;
     this.callSettled = true;
     this.#call = undefined;
-    this.giveBack(true);
     let value: T;
     try {
+      // parsed before the connection goes back: a lent body stays untouched while it is read, and a
+      // reply that cannot be parsed closes its connection instead of returning it to the pool
       value = this.#cmd.parse(body, this.attemptStartMs);
     } catch (error) {
+      this.giveBack(replyLeavesConnectionReusable(error));
       this.failed(error);
       return;
     }
+    this.giveBack(true);
     this.replied = true;
     this.cancelTimer();
     this.endSpan('ok');

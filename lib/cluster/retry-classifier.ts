@@ -64,12 +64,24 @@ function isServerReply(error: AerospikeError): boolean {
   return error.code !== 'connection_error';
 }
 
-/** The request of this failed attempt may have been applied: it left the client and no definite answer came. */
+/**
+ * The request of this failed attempt may have been applied: it left the client and no definite answer
+ * came. A reply that could not be parsed is no definite answer (design.md §2: parse_error included).
+ */
 export function attemptInDoubt(error: unknown, sent: boolean): boolean {
   if (!sent) return false;
   if (!(error instanceof AerospikeError)) return true;
   if (error.resultCode !== undefined && isServerReply(error)) return error.resultCode === ResultCode.TIMEOUT;
-  return error.inDoubt || error.code === 'timeout';
+  return error.inDoubt || error.code === 'timeout' || error.code === 'parse_error';
+}
+
+/**
+ * A reply whose parse threw `error` left its connection in step: a server's result code was read in
+ * full. Bytes that could not be parsed (or a parse that failed otherwise) leave the stream in an
+ * unknown state, so that connection is not reused.
+ */
+export function replyLeavesConnectionReusable(error: unknown): boolean {
+  return error instanceof AerospikeError && error.code !== 'parse_error' && error.resultCode !== undefined;
 }
 
 /** What a node request's failure is charged to: the node's counters and error rate. */

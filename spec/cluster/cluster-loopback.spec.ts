@@ -3,11 +3,12 @@
 import { firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
 import { Cluster } from '../../lib/cluster/cluster';
 import type { ClusterEvent } from '../../lib/cluster/cluster-events';
+import { AerospikeError, parseError } from '../../lib/errors';
 import { TcpTransport } from '../../lib/net/tcp-transport';
 import { SimulatedCluster } from '../../lib/testing/simulated-cluster';
 import { sleep } from '../helpers/loopback-server';
 import { leftovers } from '../helpers/transport-harness';
-import { getCommand, partitionOf, readPolicy } from './cluster-harness';
+import { getCommand, partitionOf, putCommand, readPolicy, writePolicy } from './cluster-harness';
 
 const keys = Array.from({ length: 300 }, (_, i) => ({ namespace: 'test', set: 'load', key: i }));
 
@@ -92,6 +93,25 @@ describe('Cluster over loopback sockets (SimulatedCluster)', () => {
     } finally {
       running = false;
       sub.unsubscribe();
+      cluster.close();
+    }
+  });
+
+  it('a write whose reply cannot be parsed is in doubt, closes its socket, and the node serves the next call on a new one', async () => {
+    const cluster = await connect();
+    try {
+      const key = keys[3]!;
+      const master = cluster.nodes.get(sim.ownership('test', partitionOf(key))[0]!)!;
+      await firstValueFrom(cluster.execute$(getCommand(key), readPolicy()));
+      expect(master.pool.stats().idle).toBe(1);
+      // the reply is lent from the socket's read buffer; its parse fails inside the socket's read (the write was applied)
+      const garbled = { ...putCommand(key, { n: 33 }), parse: () => { throw parseError('garbled reply'); } };
+      const error = await firstValueFrom(cluster.execute$(garbled, writePolicy())).catch((e: AerospikeError) => e);
+      expect([(error as AerospikeError).code, (error as AerospikeError).inDoubt]).toEqual(['parse_error', true]);
+      expect(master.pool.stats()).toEqual(jasmine.objectContaining({ open: 0, idle: 0, inUse: 0, opened: 1, closed: 1 }));
+      expect(await firstValueFrom(cluster.execute$(getCommand(key), readPolicy()))).toEqual({ n: 33 });
+      expect(master.pool.stats()).toEqual(jasmine.objectContaining({ open: 1, idle: 1, opened: 2 }));
+    } finally {
       cluster.close();
     }
   });

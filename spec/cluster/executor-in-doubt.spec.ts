@@ -1,5 +1,6 @@
 // In-doubt writes and close() (client-design.md §C5, design.md §2): a write's error is inDoubt when
-// any of its attempts may have reached a server (a timeout, close() while its request was out), and not when no request left the client or a definite answer came.
+// any of its attempts may have reached a server (a timeout, a reply that could not be parsed, close()
+// while its request was out), and not when no request left the client or a definite answer came.
 // Marble specs on a two-node FakeCluster (A master, B prole of every partition) in virtual time.
 import { mergeMap, NEVER } from 'rxjs';
 import { AerospikeError } from '../../lib/errors';
@@ -103,5 +104,28 @@ describe('Executor: in-doubt writes and close()', () => {
     expect({ at, code: error.code, message: error.message, inDoubt: error.inDoubt, node: error.node }).toEqual({ at: 10, code: 'client_closed', message: 'the client is closed', inDoubt: true, node: 'A' });
     expect(error.cause).toEqual(jasmine.any(AerospikeError));
     expect((error.cause as AerospikeError).code).toBe('network_error');
+  });
+
+  it('a write whose reply cannot be parsed is in doubt, and its connection is closed instead of going back to the pool', () => {
+    let stats: unknown;
+    runMarbles((r) => {
+      const s = executorSetup(r);
+      s.fake.transport.scriptCommand('A', Buffer.from([1, 2, 3]));
+      const error = new AerospikeError('parse_error', 'truncated as_msg record at offset 0: need 22 header bytes, have 3', { inDoubt: true });
+      r.expectObservable(s.run(putCommand(KEY, ROW), writePolicy())).toBe('#', undefined, error);
+      r.at(1, () => (stats = { pool: s.cluster().nodes.get('A')!.pool.stats(), closes: s.fake.transport.closeCount('A') }));
+    });
+    expect(stats).toEqual({ pool: { open: 0, idle: 0, inUse: 0, opened: 1, connectFailures: 0, closed: 1 }, closes: 1 });
+  });
+
+  it('a read whose reply cannot be parsed closes its connection instead of returning it to the pool', () => {
+    let idle = -1;
+    runMarbles((r) => {
+      const s = executorSetup(r);
+      s.fake.transport.scriptCommand('A', Buffer.from([1, 2, 3]));
+      s.run(getCommand(), readPolicy()).subscribe({ error: () => undefined });
+      r.at(1, () => (idle = s.cluster().nodes.get('A')!.pool.stats().idle));
+    });
+    expect(idle).toBe(0);
   });
 });
