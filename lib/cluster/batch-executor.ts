@@ -2,10 +2,11 @@
 // the node their replica policy routes to, one request per node, nodes in parallel; a node that fails
 // has only its keys regrouped on their next replica within the call's budget; results by caller index.
 
-import { catchError, concat, defer, EMPTY, from, ignoreElements, map, mergeMap, of, throwError, timeout, timer, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
+import { catchError, concat, defer, EMPTY, from, ignoreElements, map, mergeMap, of, throwError, timeout, type MonoTypeOperatorFunction, type Observable } from 'rxjs';
 import { AerospikeError } from '../errors';
 import { decodeRecords, type DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
+import { cappedScheduler, cappedTimer, MAX_TIMER_DELAY_MS } from './capped-delay';
 import type { ClusterNode } from './cluster-node';
 import { withCommandSpan } from './command-span';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
@@ -131,7 +132,7 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
       // every pending key had a failure of this round recorded; a typed error all the same, should one not
       const error = lastError ?? new AerospikeError('server_error', `${cmd.command}: ${pending.size} keys got no result and no error`);
       const sleepMs = budget.afterFailure(error, false, undefined);
-      return (sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => round$()));
+      return (sleepMs > 0 ? cappedTimer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => round$()));
     };
 
     return round$().pipe(withCommandSpan(() => ({ command: cmd.command, namespace: cmd.keys[0]?.namespace ?? '', set: undefined, partition: undefined }), budget, true));
@@ -171,7 +172,7 @@ function budgetTimeout<T>(ctx: ExecutionContext, remainingMs: number, command: s
   if (!Number.isFinite(remainingMs)) return (source) => source;
   return timeout({
     first: Math.max(1, remainingMs),
-    scheduler: ctx.scheduler,
+    scheduler: remainingMs > MAX_TIMER_DELAY_MS ? cappedScheduler(ctx.scheduler) : ctx.scheduler,
     with: () => throwError(() => new AerospikeError('timeout', `${command} exceeded its total timeout on node ${node.name}`, { node: node.name })),
   });
 }

@@ -2,10 +2,11 @@
 // execution context commands run in. Created by Cluster.connect$ (cold: first tend, then emits).
 // Never opens a socket itself: every byte goes through the injected NodeTransport.
 
-import { asyncScheduler, BehaviorSubject, catchError, defer, mergeMap, Observable, of, race, repeat, Subject, Subscription, take, tap, timer, type SchedulerLike } from 'rxjs';
+import { asyncScheduler, BehaviorSubject, catchError, defer, mergeMap, Observable, of, race, repeat, Subject, Subscription, take, tap, type SchedulerLike } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { NodeTransport } from '../node-transport';
 import { clusterChannels, finishSpan, startSpan, type TendSpanContext } from '../telemetry';
+import { cappedTimer } from './capped-delay';
 import type { ClusterEvent, ClusterStats, NodeRemovalReason } from './cluster-events';
 import { ClusterNode, type NodeInfo } from './cluster-node';
 import { connectOptions, resolveClusterOptions, type ClusterOptions, type ResolvedClusterOptions } from './cluster-options';
@@ -263,7 +264,7 @@ export class Cluster implements TendHost, ExecutionContext {
       this.tendRequested = false;
       return of(0);
     }
-    return race(timer(this.options.tendIntervalMs, this.scheduler), this.wake.pipe(take(1)));
+    return race(cappedTimer(this.options.tendIntervalMs, this.scheduler), this.wake.pipe(take(1)));
   }
 
   /** One cycle with its telemetry span; publishes the node list when it changed. Never errors. */

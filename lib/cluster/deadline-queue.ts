@@ -10,6 +10,7 @@
 // scheduler.
 
 import type { SchedulerAction, SchedulerLike, Subscription } from 'rxjs';
+import { MAX_TIMER_DELAY_MS } from './capped-delay';
 
 /** What a deadline calls back when it falls due. */
 export interface DeadlineHolder {
@@ -133,7 +134,7 @@ export class DeadlineQueue {
     return this.#groups.size;
   }
 
-  /** When the armed action runs, or undefined when none is armed; for specs. */
+  /** The deadline the armed action is for (it runs earlier, and re-arms, when that is over MAX_TIMER_DELAY_MS away), or undefined when none is armed; for specs. */
   get actionDueMs(): number | undefined {
     return this.#action === undefined ? undefined : this.#actionDueMs;
   }
@@ -141,7 +142,8 @@ export class DeadlineQueue {
   #arm(dueMs: number): void {
     this.#disarm();
     this.#actionDueMs = dueMs;
-    this.#action = this.#scheduler.schedule(fireWork, Math.max(0, dueMs - this.#scheduler.now()), this);
+    // capped at what a Node timer holds: a deadline further away wakes fireDue early, which re-arms for it
+    this.#action = this.#scheduler.schedule(fireWork, Math.min(MAX_TIMER_DELAY_MS, Math.max(0, dueMs - this.#scheduler.now())), this);
   }
 
   #disarm(): void {

@@ -7,6 +7,7 @@ import { AerospikeError } from '../errors';
 import type { CommandOptions, Connection, PendingCall, ReplySink } from '../node-transport';
 import { clusterChannels, finishSpan, hasSpanSubscribers, type CommandSpanContext } from '../telemetry';
 import type { ClusterNode } from './cluster-node';
+import { scheduleCapped } from './capped-delay';
 import { commandCall } from './command-call';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext, type KeyCommand } from './executor';
 import type { ResolvedPolicy } from './policy';
@@ -310,7 +311,7 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     }
     if (sleepMs > 0) {
       this.phase = Phase.Sleeping;
-      this.#sleep = ctx.scheduler.schedule(retryWork, sleepMs, this);
+      this.#sleep = scheduleCapped(ctx.scheduler, retryWork, sleepMs, this);
       this.teardownAttempt();
       return;
     }

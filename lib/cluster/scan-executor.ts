@@ -3,7 +3,8 @@
 // refused partitions and failed nodes are retried on the next replica in the next pass, with a fresh
 // task id, up to maxRetries passes within the budget. Each record is emitted exactly once.
 
-import { catchError, concat, defer, EMPTY, from, mergeMap, of, take, tap, timer, type Observable } from 'rxjs';
+import { catchError, concat, defer, EMPTY, from, mergeMap, of, take, tap, type Observable } from 'rxjs';
+import { cappedTimer } from './capped-delay';
 import { AerospikeError } from '../errors';
 import type { DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
@@ -105,7 +106,7 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
       lastError = undefined;
       ctx.ensureOpen();
       const sleepMs = budget.afterFailure(error, false, undefined);
-      return (sleepMs > 0 ? timer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => pass$()));
+      return (sleepMs > 0 ? cappedTimer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => pass$()));
     };
 
     const all$ = pass$();

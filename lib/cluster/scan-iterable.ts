@@ -2,7 +2,8 @@
 // partition tracking and retries as executeScan$, but each node's frames are pulled through the
 // transport's frames() only as fast as the loop consumes records. `break` tears down every node's stream.
 
-import { firstValueFrom, timer } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
+import { cappedTimer } from './capped-delay';
 import type { Connection } from '../node-transport';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
 import { PartitionTracker, type NodeAssignment } from './partition-tracker';
@@ -56,7 +57,7 @@ async function* passes<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, policy: Re
     failures.length = 0;
     ctx.ensureOpen();
     const sleepMs = budget.afterFailure(error, false, undefined);
-    if (sleepMs > 0) await firstValueFrom(timer(sleepMs, ctx.scheduler));
+    if (sleepMs > 0) await firstValueFrom(cappedTimer(sleepMs, ctx.scheduler));
   }
 }
 
