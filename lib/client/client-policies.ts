@@ -2,7 +2,7 @@
 // defaults, and the per-call merge over the client's defaults with call-time validation naming the
 // option. Pure data and checks.
 
-import { checkBoolean, checkCount, checkDuration, checkOptionsObject, describe, READ_POLICY_DEFAULTS, resolvePolicy, SCAN_POLICY_DEFAULTS, WRITE_POLICY_DEFAULTS, type ReadPolicy, type ResolvedPolicy } from '../cluster/policy';
+import { checkBoolean, checkCount, checkDuration, checkOneOf, checkOptionsObject, describe, READ_POLICY_DEFAULTS, resolvePolicy, SCAN_POLICY_DEFAULTS, WRITE_POLICY_DEFAULTS, type ReadPolicy, type ResolvedPolicy } from '../cluster/policy';
 import { PARTITION_COUNT } from '../protocol/digest';
 import type { ExistsPolicy } from '../protocol/requests';
 
@@ -93,12 +93,10 @@ export function resolveClientPolicies(policies: ClientPolicies | undefined): Res
 export function resolveWritePolicy(base: ResolvedWritePolicy, override: WritePolicy | undefined, name = 'opts'): ResolvedWritePolicy {
   const policy = resolvePolicy(base, override, name);
   if (override === undefined) return base;
-  const exists = override.exists ?? base.exists;
-  if (!EXISTS.includes(exists)) throw new RangeError(`${name}.exists must be one of ${EXISTS.join(', ')}, got ${describe(exists)}`);
-  const ttl = override.ttlSeconds ?? base.ttlSeconds;
-  if (!Number.isInteger(ttl) || ttl < -2 || ttl > 0xffff_ffff) throw new RangeError(`${name}.ttlSeconds must be an integer in [-2, 2^32), got ${describe(ttl)}`);
-  const generation = override.generation ?? base.generation;
-  if (generation !== undefined) checkCount(generation, `${name}.generation`, 0, 0xffff_ffff);
+  // present fields are checked, null included: `??` would turn generation: null into no CAS check at all
+  const exists = override.exists === undefined ? base.exists : checkOneOf(override.exists, EXISTS, `${name}.exists`);
+  const ttl = override.ttlSeconds === undefined ? base.ttlSeconds : checkTtl(override.ttlSeconds, `${name}.ttlSeconds`);
+  const generation = override.generation === undefined ? base.generation : checkCount(override.generation, `${name}.generation`, 0, 0xffff_ffff);
   // resolvePolicy made `policy` for this call: the fields are added to it, not spread into a new
   // object (Node 20's V8 builds `{ ...policy, more }` on a slow path, 1–3 µs per call)
   return Object.assign(policy, {
@@ -121,7 +119,7 @@ export function resolveBatchPolicy(base: ResolvedBatchPolicy, override: BatchPol
 export function resolveScanPolicy(base: ResolvedScanPolicy, override: ScanPolicy | undefined, name = 'opts'): ResolvedScanPolicy {
   const policy = resolvePolicy(base, override, name);
   if (override === undefined) return base;
-  const partitions = override.partitions ?? base.partitions;
+  const partitions = override.partitions === undefined ? base.partitions : override.partitions;
   if (partitions === null || typeof partitions !== 'object') throw new TypeError(`${name}.partitions must be { begin, count }, got ${describe(partitions)}`);
   checkCount(partitions.begin, `${name}.partitions.begin`, 0, PARTITION_COUNT - 1);
   checkCount(partitions.count, `${name}.partitions.count`, 1, PARTITION_COUNT - partitions.begin);
@@ -131,6 +129,15 @@ export function resolveScanPolicy(base: ResolvedScanPolicy, override: ScanPolicy
     partitions: { begin: partitions.begin, count: partitions.count },
     bins: override.bins === undefined ? base.bins : checkBinNames(override.bins, `${name}.bins`),
   });
+}
+
+/** A record TTL in seconds: -2 (leave unchanged), -1 (never expire), 0 (namespace default) or up to 2^32-1. */
+function checkTtl(value: unknown, name: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < -2 || value > 0xffff_ffff) {
+    const message = `${name} must be an integer in [-2, 2^32), got ${describe(value)}`;
+    throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
+  }
+  return value;
 }
 
 /** A bin-name list: an array of non-empty strings of at most 15 bytes (the server's limit). */

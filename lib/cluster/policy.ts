@@ -46,18 +46,32 @@ export const SCAN_POLICY_DEFAULTS: ResolvedPolicy = { ...READ_POLICY_DEFAULTS, t
 /** The largest duration accepted: what a 32-bit millisecond field on the wire can carry. */
 const MAX_DURATION_MS = 0xffff_ffff;
 
+// A value of the wrong type (null, a string, …) is a TypeError, a number out of range a RangeError;
+// both name the option. Callers check only present fields (`=== undefined`), so null is never a default.
+
 export function checkDuration(value: unknown, name: string): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_DURATION_MS) {
-    throw new RangeError(`${name} must be an integer number of milliseconds in [0, 2^32), got ${describe(value)}`);
+    const message = `${name} must be an integer number of milliseconds in [0, 2^32), got ${describe(value)}`;
+    throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
   }
   return value;
 }
 
 export function checkCount(value: unknown, name: string, min = 0, max = 0x7fff_ffff): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new RangeError(`${name} must be an integer in [${min}, ${max}], got ${describe(value)}`);
+    const message = `${name} must be an integer in [${min}, ${max}], got ${describe(value)}`;
+    throw typeof value === 'number' ? new RangeError(message) : new TypeError(message);
   }
   return value;
+}
+
+/** `value` if it is one of `allowed`: a TypeError for a non-string (null included), else a RangeError. */
+export function checkOneOf<T extends string>(value: unknown, allowed: readonly T[], name: string): T {
+  if (!allowed.includes(value as T)) {
+    const message = `${name} must be one of ${allowed.join(', ')}, got ${describe(value)}`;
+    throw typeof value === 'string' ? new RangeError(message) : new TypeError(message);
+  }
+  return value as T;
 }
 
 export function checkBoolean(value: unknown, name: string): boolean {
@@ -86,10 +100,7 @@ export function checkOptionsObject(value: unknown, name: string): void {
 export function resolvePolicy(base: ResolvedPolicy, override: ReadPolicy | undefined, name = 'policy'): ResolvedPolicy {
   checkOptionsObject(override, name);
   if (override === undefined) return base;
-  const replica = override.replica ?? base.replica;
-  if (!REPLICA_POLICIES.includes(replica)) {
-    throw new RangeError(`${name}.replica must be one of ${REPLICA_POLICIES.join(', ')}, got ${describe(replica)}`);
-  }
+  const replica = override.replica === undefined ? base.replica : checkOneOf(override.replica, REPLICA_POLICIES, `${name}.replica`);
   return {
     totalTimeoutMs: override.totalTimeoutMs === undefined ? base.totalTimeoutMs : checkDuration(override.totalTimeoutMs, `${name}.totalTimeoutMs`),
     socketTimeoutMs: override.socketTimeoutMs === undefined ? base.socketTimeoutMs : checkDuration(override.socketTimeoutMs, `${name}.socketTimeoutMs`),
