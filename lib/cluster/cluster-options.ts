@@ -89,7 +89,8 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
   if (options.clusterName !== undefined && (typeof options.clusterName !== 'string' || options.clusterName.length === 0)) {
     throw new TypeError(`clusterName must be a non-empty string, got ${describe(options.clusterName)}`);
   }
-  const rackIds = options.rackIds ?? [];
+  // present fields are checked, null included (?? would take null for the default)
+  const rackIds = options.rackIds === undefined ? [] : options.rackIds;
   if (!Array.isArray(rackIds)) throw new TypeError(`rackIds must be an array of integers, got ${describe(rackIds)}`);
   rackIds.forEach((id, i) => checkCount(id, `rackIds[${i}]`, 0, 0x7fff_ffff));
   if (options.transport !== undefined && (typeof options.transport !== 'object' || typeof options.transport.connect$ !== 'function')) {
@@ -103,7 +104,7 @@ export function resolveClusterOptions(options: ClusterOptions): ResolvedClusterO
   for (const key of Object.keys(options)) {
     if (!CLUSTER_KEYS.has(key)) connect[key] = (options as unknown as Record<string, unknown>)[key];
   }
-  connect['connectTimeoutMs'] ??= DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS;
+  if (connect['connectTimeoutMs'] === undefined) connect['connectTimeoutMs'] = DEFAULT_CLUSTER_CONNECT_TIMEOUT_MS;
   const resolved: ResolvedClusterOptions = {
     seeds,
     clusterName: options.clusterName,

@@ -1,8 +1,10 @@
-// Zero turns a limit off, as in the Java client (which users of this one come from): maxErrorRate 0
-// is no error limit, maxSocketIdleMs 0 keeps idle pooled connections however long they idle.
+// Cluster options as resolved: zero turns a limit off, as in the Java client (which users of this one
+// come from): maxErrorRate 0 is no error limit, maxSocketIdleMs 0 keeps idle pooled connections
+// however long they idle; a field set to null is refused, never taken for its default.
 import { mergeMap, shareReplay } from 'rxjs';
 import { Cluster } from '../../lib/cluster/cluster';
-import { resolveClusterOptions } from '../../lib/cluster/cluster-options';
+import { connectOptions, resolveClusterOptions } from '../../lib/cluster/cluster-options';
+import { TcpTransport } from '../../lib/net/tcp-transport';
 import { FakeCluster } from '../../lib/testing/fake-cluster';
 import { asMsgRecord } from '../../lib/testing/frame-builders';
 import { getCommand, readPolicy, runMarbles } from './cluster-harness';
@@ -51,5 +53,15 @@ describe('Cluster limits set to zero', () => {
     expect(resolveClusterOptions({ seeds, maxErrorRate: 0, maxSocketIdleMs: 0 })).toEqual(jasmine.objectContaining({ maxErrorRate: Infinity, maxSocketIdleMs: Infinity }));
     expect(() => resolveClusterOptions({ seeds, maxErrorRate: -1 })).toThrowError(RangeError, /maxErrorRate/);
     expect(() => resolveClusterOptions({ seeds, maxSocketIdleMs: -1 })).toThrowError(RangeError, /maxSocketIdleMs/);
+  });
+
+  it('refuses rackIds: null instead of taking it for no racks', () => {
+    expect(() => resolveClusterOptions({ seeds: 'h', rackIds: null as never })).toThrowError(TypeError, /rackIds/);
+  });
+
+  it('hands connectTimeoutMs: null to the transport, which refuses it, instead of the default', () => {
+    const connect = connectOptions(resolveClusterOptions({ seeds: 'h', connectTimeoutMs: null as never }));
+    expect(connect.connectTimeoutMs).toBeNull();
+    expect(() => new TcpTransport().connect$('127.0.0.1', 1, connect)).toThrowError(/connectTimeoutMs/);
   });
 });
