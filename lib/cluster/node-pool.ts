@@ -41,6 +41,8 @@ export class NodePool {
   private connectFailures = 0;
   private closedCount = 0;
   private closed = false;
+  /** Connects in progress (a checkout that found nothing idle, a warm-up): close(true) cuts each short. Empty on the idle-checkout path. */
+  private readonly opening = new Set<() => void>();
 
   constructor(
     private readonly nodeName: string,
@@ -63,7 +65,7 @@ export class NodePool {
   checkout$(): Observable<Connection> {
     return new Observable<Connection>((subscriber) => {
       if (this.closed) {
-        subscriber.error(new AerospikeError('invalid_node', `node ${this.nodeName} is no longer in the cluster`, { node: this.nodeName }));
+        subscriber.error(this.goneError());
         return undefined;
       }
       const reused = this.tryCheckout();
@@ -82,7 +84,7 @@ export class NodePool {
         if (this.closed) {
           // the node left the cluster while this connection was being opened
           this.drop(conn);
-          subscriber.error(new AerospikeError('invalid_node', `node ${this.nodeName} is no longer in the cluster`, { node: this.nodeName }));
+          subscriber.error(this.goneError());
           return;
         }
         this.inUse++;
@@ -175,7 +177,9 @@ export class NodePool {
 
   /**
    * Closes every idle connection. `abortInUse` also closes the connections in use (their operations end
-   * with network_error, as client close() promises); otherwise they are closed when they come back. Idempotent.
+   * with network_error, as client close() promises) and cuts short the connects in progress (their
+   * sockets destroyed, their checkouts failed now with invalid_node, as when such a connect completes
+   * after close()); otherwise they are closed when they come back, or when their connect completes. Idempotent.
    */
   close(abortInUse = false): void {
     this.closed = true;
@@ -184,7 +188,11 @@ export class NodePool {
     this.idleSinceMs.length = 0;
     this.idleCount = 0;
     for (const conn of idle) this.drop(conn);
-    if (abortInUse) for (const conn of this.checkedOut.slice(0, this.outCount)) this.transport.close(conn!);
+    if (!abortInUse) return;
+    for (const conn of this.checkedOut.slice(0, this.outCount)) this.transport.close(conn!);
+    const opening = [...this.opening];
+    this.opening.clear();
+    for (const abort of opening) abort();
   }
 
   stats(): PoolStats {
@@ -201,6 +209,7 @@ export class NodePool {
   /**
    * Opens one connection counted against maxConns: `opened` gets it; a failed or empty connect gives
    * the slot back and goes to `failed.error`; the returned teardown gives the slot back when cut short.
+   * While it is in progress, close(true) cuts it short and fails it with invalid_node.
    */
   private openNew(failed: Pick<Subscriber<unknown>, 'error'>, opened: (conn: Connection) => void): () => void {
     this.total++;
@@ -208,7 +217,15 @@ export class NodePool {
     const settle = (): boolean => {
       if (settled) return false;
       settled = true;
+      this.opening.delete(abort);
       return true;
+    };
+    const abort = (): void => {
+      if (!settle()) return;
+      // the connect's teardown destroys its socket; the slot is given back before the failure is told
+      inner.unsubscribe();
+      this.total--;
+      failed.error(this.goneError());
     };
     const inner = this.open().subscribe({
       next: (conn) => {
@@ -228,10 +245,16 @@ export class NodePool {
         failed.error(new AerospikeError('connection_error', `connecting to node ${this.nodeName} completed without a connection`, { node: this.nodeName }));
       },
     });
+    // still connecting: close(true) may cut it short
+    if (!settled) this.opening.add(abort);
     return () => {
       inner.unsubscribe();
       if (settle()) this.total--;
     };
+  }
+
+  private goneError(): AerospikeError {
+    return new AerospikeError('invalid_node', `node ${this.nodeName} is no longer in the cluster`, { node: this.nodeName });
   }
 
   private takeIdle(nowMs?: number): Connection | undefined {

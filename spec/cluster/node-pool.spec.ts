@@ -190,6 +190,22 @@ describe('NodePool', () => {
     await expectAsync(firstValueFrom(p.checkout$() as Observable<Connection>)).toBeRejectedWith(new AerospikeError('invalid_node', 'node A is no longer in the cluster'));
   });
 
+  it('close(true) cuts short a connect in progress: its socket is dropped, its slot given back, its checkout failed at once', () => {
+    runMarbles(({ cold, at, expectSubscriptions }) => {
+      const connect = cold('500ms x');
+      fake.scriptConnect('A', connect);
+      const p = pool(fake);
+      const seen: unknown[] = [];
+      p.checkout$().subscribe({ next: (c) => seen.push(c), error: (e: AerospikeError) => seen.push({ code: e.code, message: e.message }) });
+      at(10, () => {
+        p.close(true);
+        expect(seen).toEqual([{ code: 'invalid_node', message: 'node A is no longer in the cluster' }]);
+        expect(p.stats()).toEqual({ open: 0, idle: 0, inUse: 0, opened: 0, connectFailures: 0, closed: 0 });
+      });
+      expectSubscriptions(connect.subscriptions).toBe('^ 9ms !');
+    });
+  });
+
   it('close(true) also closes the connections in use', async () => {
     const p = pool(fake);
     const busy = await firstValueFrom(p.checkout$());
