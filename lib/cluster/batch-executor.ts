@@ -6,13 +6,14 @@ import { catchError, concat, defer, EMPTY, from, ignoreElements, map, mergeMap, 
 import { AerospikeError } from '../errors';
 import { decodeRecords, type DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
-import { cappedScheduler, cappedTimer, MAX_TIMER_DELAY_MS } from './capped-delay';
+import { cappedScheduler, MAX_TIMER_DELAY_MS } from './capped-delay';
 import type { ClusterNode } from './cluster-node';
 import { withCommandSpan } from './command-span';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
 import { chargeNodeFailure } from './retry-classifier';
+import { retryPause$ } from './retry-pause';
 
 export interface BatchKey {
   readonly namespace: string;
@@ -132,7 +133,7 @@ export function executeBatch$<K extends BatchKey, T>(ctx: ExecutionContext, cmd:
       // every pending key had a failure of this round recorded; a typed error all the same, should one not
       const error = lastError ?? new AerospikeError('server_error', `${cmd.command}: ${pending.size} keys got no result and no error`);
       const sleepMs = budget.afterFailure(error, false, undefined);
-      return (sleepMs > 0 ? cappedTimer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => round$()));
+      return (sleepMs > 0 ? retryPause$(ctx, sleepMs) : of(0)).pipe(mergeMap(() => round$()));
     };
 
     return round$().pipe(withCommandSpan(() => ({ command: cmd.command, namespace: cmd.keys[0]?.namespace ?? '', set: undefined, partition: undefined }), budget, true));

@@ -19,6 +19,7 @@ import { dataConnectOptions, type TendConnectOptions, withTlsName } from './node
 import type { ValidatedNode } from './node-validator';
 import { PartitionMap } from './partition-map';
 import type { ResolvedPolicy } from './policy';
+import { clientClosedError, Sleepers } from './retry-pause';
 import { Router } from './router';
 import { seedAddress, type SeedFailure } from './seeder';
 import type { SeedAddress, TendHost } from './tend-host';
@@ -33,6 +34,7 @@ export class Cluster implements TendHost, ExecutionContext {
   readonly scheduler: SchedulerLike;
   readonly router: Router;
   readonly deadlines: DeadlineQueue;
+  readonly sleepers = new Sleepers();
   readonly peersInfoName: string;
   partitionMap: PartitionMap<ClusterNode> = PartitionMap.empty();
   private readonly active = new Map<string, ClusterNode>();
@@ -191,7 +193,7 @@ export class Cluster implements TendHost, ExecutionContext {
   }
 
   ensureOpen(): void {
-    if (this.closed) throw new AerospikeError('client_closed', 'the client is closed');
+    if (this.closed) throw clientClosedError();
   }
 
   get isClosed(): boolean {
@@ -210,15 +212,20 @@ export class Cluster implements TendHost, ExecutionContext {
 
   // ---- life cycle -------------------------------------------------------------------------
 
-  /** Idempotent: stops tending, closes every connection (operations in flight end with network_error), completes nodes$ and events$. */
+  /**
+   * Idempotent: stops tending, closes every connection (operations in flight end with network_error),
+   * cuts short the connects in progress, ends the calls pausing between attempts, completes nodes$ and events$.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.loop?.unsubscribe();
     this.background.unsubscribe();
     for (const node of [...this.active.values()]) this.remove(node, 'closed');
-    // calls in flight ended with the connections above; what is left armed would only lapse
+    // calls in flight ended with the connections above (connects in progress included); what is left armed would only lapse
     this.deadlines.clear();
+    // calls pausing between attempts end now, not when their pause would have
+    this.sleepers.wakeAll();
     this.nodesSubject.next([]);
     this.nodesSubject.complete();
     this.eventsSubject.complete();

@@ -10,6 +10,7 @@ import type { DeadlineQueue } from './deadline-queue';
 import type { PartitionMap } from './partition-map';
 import type { ResolvedPolicy } from './policy';
 import { attemptInDoubt, classifyFailure } from './retry-classifier';
+import type { Sleepers } from './retry-pause';
 import type { Router } from './router';
 
 /** What the executor needs from the cluster: its map, router, transport, scheduler and tend trigger. */
@@ -20,6 +21,8 @@ export interface ExecutionContext {
   readonly maxErrorRate: number;
   /** Total-timeout deadlines of key commands, one scheduler action per millisecond they fall due in. */
   readonly deadlines: DeadlineQueue;
+  /** Calls pausing between attempts (only while they pause): close() ends each at once. */
+  readonly sleepers: Sleepers;
   currentMap(): PartitionMap<ClusterNode>;
   /** Asks for an early tend (at most one pending). */
   requestTend(): void;

@@ -2,7 +2,7 @@
 // one object per call: route → pooled connection → command$ → parse, retried within the total budget.
 // Same contract as defer/retry/timeout/withCommandSpan composed, minus their per-call subscribers and closures.
 
-import { Observable, Subscriber, type SchedulerAction, type Subscription } from 'rxjs';
+import { Observable, Subscriber, type SchedulerAction, type SchedulerLike, type Subscription } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { CommandOptions, Connection, PendingCall, ReplySink } from '../node-transport';
 import { clusterChannels, finishSpan, hasSpanSubscribers, type CommandSpanContext } from '../telemetry';
@@ -12,6 +12,7 @@ import { commandCall } from './command-call';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext, type KeyCommand } from './executor';
 import type { ResolvedPolicy } from './policy';
 import type { DeadlineGroup, DeadlineHolder } from './deadline-queue';
+import { clientClosedError, type Sleeper } from './retry-pause';
 import { classifyFailure, replyLeavesConnectionReusable } from './retry-classifier';
 
 /** Runs a single-key command with retries; cold, and cancellable at any point. */
@@ -65,6 +66,38 @@ class CheckoutSubscriber<T> extends Subscriber<Connection> {
 
 function retryWork<T>(this: SchedulerAction<KeyCommandRun<T>>, run?: KeyCommandRun<T>): void {
   run!.retryNow();
+}
+
+/**
+ * A pause between attempts: its timer, the failure that led to it, and its place among the cluster's
+ * sleepers while it lasts (close() wakes it). Made only when a call pauses. ES private, as the run's fields.
+ */
+class RetrySleep<T> implements Sleeper {
+  readonly #run: KeyCommandRun<T>;
+  readonly #error: unknown;
+  #timer: Subscription | undefined;
+
+  constructor(run: KeyCommandRun<T>, error: unknown) {
+    this.#run = run;
+    this.#error = error;
+  }
+
+  get error(): unknown {
+    return this.#error;
+  }
+
+  start(scheduler: SchedulerLike, delayMs: number): void {
+    this.#timer = scheduleCapped(scheduler, retryWork, delayMs, this.#run);
+  }
+
+  cancel(): void {
+    this.#timer?.unsubscribe();
+    this.#timer = undefined;
+  }
+
+  wakeOnClose(): void {
+    this.#run.wokenByClose(this);
+  }
 }
 
 /** command$ options per (compression, attempt): the same few objects for every call instead of one per attempt. */
@@ -122,7 +155,7 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   /** The total-timeout deadline of the current attempt: its group in ctx.deadlines and its slot there. */
   #deadline: DeadlineGroup | undefined;
   private deadlineSlot = 0;
-  #sleep: Subscription | undefined;
+  #sleep: RetrySleep<T> | undefined;
   /** Set while attempts run synchronously in start()/retryNow(): a failure then loops instead of recursing. */
   private looping = false;
   private again = false;
@@ -149,7 +182,10 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   }
 
   retryNow(): void {
+    // the timer has fired: only the cluster's sleepers still hold the pause
+    const sleep = this.#sleep;
     this.#sleep = undefined;
+    if (sleep !== undefined) this.#ctx.sleepers.delete(sleep);
     if (this.phase !== Phase.Sleeping) return;
     this.phase = Phase.Running;
     this.loop();
@@ -311,13 +347,33 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
     }
     if (sleepMs > 0) {
       this.phase = Phase.Sleeping;
-      this.#sleep = scheduleCapped(ctx.scheduler, retryWork, sleepMs, this);
+      const sleep = new RetrySleep(this, error);
+      this.#sleep = sleep;
+      // close() during the pause ends the call then: the cluster knows it while it pauses
+      ctx.sleepers.add(sleep);
+      sleep.start(ctx.scheduler, sleepMs);
       this.teardownAttempt();
       return;
     }
     this.teardownAttempt();
     if (this.looping) this.again = true;
     else this.loop();
+  }
+
+  /** close() ran during the pause: the call ends now, as when close() ends an attempt, caused by the failure before the pause. */
+  wokenByClose(sleep: RetrySleep<T>): void {
+    if (sleep !== this.#sleep || this.phase !== Phase.Sleeping) return;
+    this.wakeUp();
+    this.end(this.#budget.closedError(clientClosedError(), sleep.error, false));
+  }
+
+  /** The pause is over (or cut short): its timer cancelled, and the cluster's sleepers no longer hold it. */
+  private wakeUp(): void {
+    const sleep = this.#sleep;
+    if (sleep === undefined) return;
+    this.#sleep = undefined;
+    sleep.cancel();
+    this.#ctx.sleepers.delete(sleep);
   }
 
   /** The call ends with `final`. */
@@ -365,8 +421,7 @@ class KeyCommandRun<T> implements DeadlineHolder, ReplySink {
   unsubscribe(): void {
     const wasDone = this.phase === Phase.Done;
     this.phase = Phase.Done;
-    this.#sleep?.unsubscribe();
-    this.#sleep = undefined;
+    this.wakeUp();
     if (!wasDone) this.teardownAttempt();
     this.endSpan('cancelled');
   }

@@ -4,7 +4,6 @@
 // task id, up to maxRetries passes within the budget. Each record is emitted exactly once.
 
 import { catchError, concat, defer, EMPTY, from, mergeMap, of, take, tap, type Observable } from 'rxjs';
-import { cappedTimer } from './capped-delay';
 import { AerospikeError } from '../errors';
 import type { DecodedRecord } from '../protocol/record';
 import { ResultCode } from '../protocol/result-codes';
@@ -14,6 +13,7 @@ import { PartitionTracker, type NodeAssignment } from './partition-tracker';
 import type { ResolvedPolicy } from './policy';
 import { withPooledConnection$ } from './pooled-connection';
 import { chargeNodeFailure } from './retry-classifier';
+import { retryPause$ } from './retry-pause';
 import { frameRecords$, ScanFrameReader } from './scan-frame-reader';
 
 export interface ScanCommand<T> {
@@ -106,7 +106,7 @@ export function executeScan$<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, poli
       lastError = undefined;
       ctx.ensureOpen();
       const sleepMs = budget.afterFailure(error, false, undefined);
-      return (sleepMs > 0 ? cappedTimer(sleepMs, ctx.scheduler) : of(0)).pipe(mergeMap(() => pass$()));
+      return (sleepMs > 0 ? retryPause$(ctx, sleepMs) : of(0)).pipe(mergeMap(() => pass$()));
     };
 
     const all$ = pass$();

@@ -3,12 +3,12 @@
 // transport's frames() only as fast as the loop consumes records. `break` tears down every node's stream.
 
 import { firstValueFrom } from 'rxjs';
-import { cappedTimer } from './capped-delay';
 import type { Connection } from '../node-transport';
 import { AttemptBudget, noNodeError, readDeadlineMs, type ExecutionContext } from './executor';
 import { PartitionTracker, type NodeAssignment } from './partition-tracker';
 import type { ResolvedPolicy } from './policy';
 import { chargeNodeFailure } from './retry-classifier';
+import { retryPause$ } from './retry-pause';
 import { nextTaskId, unavailableError, type ScanCommand } from './scan-executor';
 import { ScanFrameReader } from './scan-frame-reader';
 import { observableIterator } from './observable-iterator';
@@ -57,7 +57,7 @@ async function* passes<T>(ctx: ExecutionContext, cmd: ScanCommand<T>, policy: Re
     failures.length = 0;
     ctx.ensureOpen();
     const sleepMs = budget.afterFailure(error, false, undefined);
-    if (sleepMs > 0) await firstValueFrom(cappedTimer(sleepMs, ctx.scheduler));
+    if (sleepMs > 0) await firstValueFrom(retryPause$(ctx, sleepMs));
   }
 }
 
