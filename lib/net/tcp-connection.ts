@@ -46,6 +46,11 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
   private deferred: Buffer | undefined = undefined;
   /** Counted among the connections awaiting a reply (write-coalescer.ts). */
   private awaiting = false;
+  /**
+   * While bytes are delivered: how many operations, from the head, had their requests written
+   * before those bytes arrived. Only they may take them; one begun from a reply's handler may not.
+   */
+  private owed = 0;
 
   constructor(
     private readonly socket: Socket,
@@ -216,10 +221,13 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
   /** `count` bytes arrived, in `chunk` or (undefined) straight into the lent body region. */
   private received(chunk: Buffer | undefined, count: number, borrowed: boolean): void {
     if (this.failure !== null) return;
-    if (this.queue.length === 0) {
-      this.fail(new AerospikeError('network_error', `received ${count} bytes from ${this.config.address} while no operation was in flight`));
+    // a request held back until the turn ends (only ever the head's) is not written yet
+    const owed = this.deferred === undefined ? this.queue.length : this.queue.length - 1;
+    if (owed === 0) {
+      this.fail(new AerospikeError('network_error', `received ${count} bytes from ${this.config.address} while no operation awaited a reply`));
       return;
     }
+    this.owed = owed;
     const head = this.queue[0];
     const wasAwaitingBody = this.decoder.awaitingBody;
     this.progressed = false;
@@ -236,10 +244,10 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
       return;
     }
     if (this.failure !== null) return;
-    if (this.queue.length === 0) {
-      if (this.decoder.buffered > 0) {
-        this.fail(new AerospikeError('network_error', `received bytes from ${this.config.address} beyond the end of the reply`));
-      }
+    if (this.owed === 0) {
+      // A partial frame is left after the last reply these bytes were for. An operation begun from a
+      // reply's handler is not its owner: its read was started by begin().
+      if (this.decoder.buffered > 0) this.fail(this.beyondReplies());
       return;
     }
     // A completed frame starts the next header read; a completed header starts the body read. When
@@ -253,10 +261,8 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
 
   private readonly onFrame = (frame: Frame): void => {
     if (this.failure !== null) return;
-    const op = this.queue[0];
-    if (op === undefined) {
-      throw new AerospikeError('network_error', `received a frame from ${this.config.address} while no operation was in flight`);
-    }
+    if (this.owed === 0) throw this.beyondReplies();
+    const op = this.queue[0]!;
     this.progressed = true;
     if (op.onFrame(frame)) this.finishHead(op);
     else if (op.lendsFrames) this.decoder.recycle(frame);
@@ -268,8 +274,10 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
   /** Routes frames to the head operation's sink when it wants them in pieces. */
   private readonly frameSink: FrameSink = {
     begin: (type, bodyLength) => {
+      if (this.failure !== null) return false;
+      if (this.owed === 0) throw this.beyondReplies();
       const sink = this.queue[0]?.sink;
-      return sink !== undefined && this.failure === null && sink.begin(type, bodyLength);
+      return sink !== undefined && sink.begin(type, bodyLength);
     },
     piece: (bytes) => this.queue[0]!.sink!.piece(bytes),
     end: () => {
@@ -279,9 +287,15 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
     },
   };
 
+  /** Bytes that arrived after the replies of every operation then written: a protocol violation. */
+  private beyondReplies(): AerospikeError {
+    return new AerospikeError('network_error', `received bytes from ${this.config.address} beyond the end of the reply`);
+  }
+
   /** `op`, the head of the queue, has its whole reply. */
   private finishHead(op: ReadOperation): void {
     this.queue.shift();
+    this.owed--;
     // an idle pooled connection must not hold a recycled frame's megabyte
     if (op.lendsFrames) this.decoder.dropSpare();
     if (this.queue.length === 0) {

@@ -99,6 +99,34 @@ describe('TcpTransport pipelining (pipeline: true)', () => {
     expect((conn as TcpConnection).inFlight).toBe(0);
   });
 
+  it('gives a read shared by pipelined replies only to the operations written before it, failing one begun from a reply’s handler', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+      await peer.readFrame();
+      // the replies of both requests and a stray frame, in one read
+      peer.write(Buffer.concat([tagged(1), tagged(2), tagged(99)]));
+      const late = await peer.readFrame();
+      if (late !== undefined) peer.write(tagged(3));
+    };
+    conn = await connect(true);
+    let third: Promise<Buffer> | undefined;
+    const first = new Promise<Buffer>((resolve, reject) =>
+      transport.command$(conn, tagged(1), 1000).subscribe({
+        next: (body) => {
+          // begun from the first reply's handler, while the rest of that read is still being delivered
+          third = firstValueFrom(transport.command$(conn, tagged(3), 1000));
+          resolve(body);
+        },
+        error: reject,
+      }),
+    );
+    const second = firstValueFrom(transport.command$(conn, tagged(2), 1000));
+    expect(generationOf(await first)).toBe(1);
+    expect(generationOf(await second)).toBe(2);
+    await expectAsync(third!).toBeRejectedWith(jasmine.objectContaining({ code: 'network_error', message: jasmine.stringContaining('beyond the end of the reply') }));
+    expect(conn.isOpen).toBeFalse();
+  });
+
   it('times out the head of the queue by its own deadline and fails the rest', async () => {
     script = async (peer) => {
       while ((await peer.readFrame()) !== undefined);

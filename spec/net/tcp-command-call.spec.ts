@@ -100,6 +100,25 @@ describe('TcpTransport.commandCall', () => {
     expect((await outcome(h.transport.command$(conn, smallRequest(), 500))).values).toEqual([record]);
   });
 
+  it('fails a call begun from sink.reply with network_error instead of handing it a frame that trailed the reply', async () => {
+    const stray = asMsgFrame(asMsgRecord({ generation: 99 }));
+    h.script = async (peer) => {
+      await peer.readFrame();
+      peer.write(Buffer.concat([reply, stray]));
+      if ((await peer.readFrame()) !== undefined) peer.write(reply);
+    };
+    const conn = await h.connect();
+    const second = recordingSink();
+    h.transport.commandCall(conn, smallRequest(), 1000, undefined, {
+      reply: () => void h.transport.commandCall(conn, smallRequest(), 1000, undefined, second),
+      fail: (error) => fail(error),
+    });
+    await second.settled;
+    expect(second.events.length).toBe(1);
+    expectAerospikeError(second.events[0]![1], 'network_error', 'beyond the end of the reply');
+    expect(conn.isOpen).toBeFalse();
+  });
+
   it('fails with timeout at the read deadline, in doubt, and destroys the socket', async () => {
     const conn = await h.connect();
     const sink = recordingSink();
