@@ -32,16 +32,36 @@ export function backpressuredFrames(source$: Observable<Buffer>, flow: FlowContr
       let paused = false;
       let completed = false;
       let failure: { error: unknown } | undefined;
-      let wake: (() => void) | undefined;
-      const notify = (): void => {
-        const w = wake;
-        wake = undefined;
-        w?.();
-      };
+      // next() calls waiting for a frame, oldest first (a task merging several streams may have more
+      // than one pending): each settles with one frame, the end or the error, in call order.
+      // Only ever non-empty while the queue is empty and the source is still running.
+      const waiting: Array<{ resolve: (result: IteratorResult<Buffer>) => void; reject: (error: unknown) => void }> = [];
       const resume = (): void => {
         if (!paused) return;
         paused = false;
         flow.resumeReading();
+      };
+      /** The oldest queued frame, taken off the queue. */
+      const take = (): IteratorResult<Buffer> => {
+        const frame = queue[head]!;
+        queue[head++] = undefined as unknown as Buffer;
+        if (head > 1024 && head * 2 > queue.length) {
+          queue.splice(0, head);
+          head = 0;
+        }
+        queuedBytes -= frame.length;
+        // Resume at half the mark, so a slow consumer does not flip the socket every frame.
+        if (paused && queuedBytes <= highBytes / 2 && queue.length - head <= highFrames / 2) resume();
+        return { value: frame, done: false };
+      };
+      /** Settles the waiting next() calls, oldest first, with what there is to hand out. */
+      const settle = (): void => {
+        while (waiting.length > 0) {
+          if (head < queue.length) waiting.shift()!.resolve(take());
+          else if (failure !== undefined) waiting.shift()!.reject(failure.error);
+          else if (completed) waiting.shift()!.resolve({ value: undefined, done: true });
+          else return;
+        }
       };
       let subscription: Subscription | undefined;
       const start = (): void => {
@@ -49,51 +69,45 @@ export function backpressuredFrames(source$: Observable<Buffer>, flow: FlowContr
           next: (frame) => {
             queue.push(frame);
             queuedBytes += frame.length;
+            settle();
             if (!paused && (queuedBytes >= highBytes || queue.length - head >= highFrames)) {
               paused = true;
               flow.pauseReading();
             }
-            notify();
           },
           error: (error: unknown) => {
             failure = { error };
-            notify();
+            settle();
           },
           complete: () => {
             completed = true;
-            notify();
+            settle();
           },
         });
       };
       return {
-        async next(): Promise<IteratorResult<Buffer>> {
-          if (subscription === undefined) start();
-          while (head === queue.length && !completed && failure === undefined) {
-            await new Promise<void>((resolve) => (wake = resolve));
+        next(): Promise<IteratorResult<Buffer>> {
+          try {
+            if (subscription === undefined) start();
+          } catch (err) {
+            return Promise.reject(err);
           }
-          if (head < queue.length) {
-            const frame = queue[head]!;
-            queue[head++] = undefined as unknown as Buffer;
-            if (head > 1024 && head * 2 > queue.length) {
-              queue.splice(0, head);
-              head = 0;
-            }
-            queuedBytes -= frame.length;
-            // Resume at half the mark, so a slow consumer does not flip the socket every frame.
-            if (paused && queuedBytes <= highBytes / 2 && queue.length - head <= highFrames / 2) resume();
-            return { value: frame, done: false };
+          if (waiting.length === 0) {
+            if (head < queue.length) return Promise.resolve(take());
+            if (failure !== undefined) return Promise.reject(failure.error);
+            if (completed) return Promise.resolve({ value: undefined, done: true });
           }
-          if (failure !== undefined) throw failure.error;
-          return { value: undefined, done: true };
+          return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
         },
         async return(): Promise<IteratorResult<Buffer>> {
           subscription?.unsubscribe();
           completed = true;
           queue.length = 0;
           head = 0;
+          queuedBytes = 0;
           resume();
-          // a next() waiting for a frame (another task merging several streams) ends now, not at the deadline
-          notify();
+          // every next() waiting for a frame (another task merging several streams) ends now, not at the deadline
+          settle();
           return { value: undefined, done: true };
         },
       };

@@ -10,6 +10,19 @@ const request = asMsgFrame(asMsgRecord());
 const dataFrame = (n: number, size: number): Buffer =>
   asMsgFrame(asMsgRecord({ generation: n, ops: [{ op: 1, particleType: 4, name: 'b', value: Buffer.alloc(size, n & 0xff) }] }));
 
+/** `promise`'s outcome, or 'pending' when it has not settled within `ms` (a generous bound: only a hang exceeds it). */
+const settledWithin = <T>(promise: Promise<T>, ms = 2000): Promise<{ value: T } | { error: unknown } | 'pending'> => {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise.then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    ),
+    new Promise<'pending'>((resolve) => (timer = setTimeout(() => resolve('pending'), ms))),
+  ]).finally(() => clearTimeout(timer));
+};
+const generationOf = (frame: Buffer): number => decodeAsMsgHeader(frame.subarray(8)).generation;
+
 describe('TcpTransport.frames (backpressure)', () => {
   let server: LoopbackServer;
   let script: (peer: Peer) => Promise<void>;
@@ -42,6 +55,46 @@ describe('TcpTransport.frames (backpressure)', () => {
     await iterator.return!();
     expect(await waiting).toEqual({ value: undefined, done: true });
     expect(Date.now() - started).toBeLessThan(1000);
+    expect(conn.isOpen).toBeFalse();
+  });
+
+  it('settles next() calls pending at once in call order: a frame each, then the end', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+      peer.write(dataFrame(1, 10), dataFrame(2, 10), asMsgFrame(lastRecord()));
+    };
+    await connect();
+    const iterator = transport.frames(conn, request, 1000)[Symbol.asyncIterator]();
+    const pending = [iterator.next(), iterator.next(), iterator.next(), iterator.next()];
+    const results = await Promise.all(pending.map((p) => settledWithin(p)));
+    expect(results.map((r) => (r === 'pending' || 'error' in r ? r : r.value.done ? 'done' : generationOf(r.value.value)))).toEqual([1, 2, 0, 'done']);
+    expect(conn.isOpen).toBeTrue();
+  });
+
+  it('rejects every next() pending when the stream fails, with its typed error', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+      peer.end();
+    };
+    await connect();
+    const iterator = transport.frames(conn, request, 1000)[Symbol.asyncIterator]();
+    const results = await Promise.all([iterator.next(), iterator.next()].map((p) => settledWithin(p)));
+    for (const r of results) expect(r).toEqual({ error: jasmine.objectContaining({ code: 'network_error' }) });
+  });
+
+  it('return() ends every next() still waiting for a frame, not only the latest', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+    };
+    await connect();
+    const iterator = transport.frames(conn, request, 5000)[Symbol.asyncIterator]();
+    const waiting = [iterator.next(), iterator.next()];
+    await iterator.return!();
+    const results = await Promise.all(waiting.map((p) => settledWithin(p)));
+    expect(results).toEqual([
+      { value: { value: undefined, done: true } },
+      { value: { value: undefined, done: true } },
+    ]);
     expect(conn.isOpen).toBeFalse();
   });
 
