@@ -180,7 +180,7 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
     this.fail(new AerospikeError('network_error', `connection to ${this.config.address} was closed by the client`));
   }
 
-  /** Destroys the socket because of `error`; every queued operation receives it. */
+  /** Destroys the socket because of `error`; every queued operation not dropped receives it. */
   fail(error: AerospikeError): void {
     if (this.failure !== null) return;
     this.failure = error;
@@ -191,7 +191,8 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
     this.socket.destroy();
     const ops = this.queue;
     this.queue = [];
-    for (const op of ops) op.onError(error);
+    // a dropped (cancelled pipelined) operation's subscriber is gone and its span already closed
+    for (const op of ops) if (!op.dropped) op.onError(error);
   }
 
   private throwUnusable(): never {

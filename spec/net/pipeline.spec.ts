@@ -1,8 +1,10 @@
+import { tracingChannel } from 'node:diagnostics_channel';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 import { TcpTransport } from '../../lib/net/tcp-transport';
 import { TcpConnection } from '../../lib/net/tcp-connection';
 import type { Connection } from '../../lib/node-transport';
 import { decodeAsMsgHeader } from '../../lib/protocol/as-msg';
+import { CHANNEL_NAMES } from '../../lib/telemetry';
 import { asMsgFrame, asMsgRecord, lastRecord } from '../../lib/testing/frame-builders';
 import { LoopbackServer, sleep, type Peer } from '../helpers/loopback-server';
 
@@ -125,6 +127,29 @@ describe('TcpTransport pipelining (pipeline: true)', () => {
     expect(generationOf(await second)).toBe(2);
     await expectAsync(third!).toBeRejectedWith(jasmine.objectContaining({ code: 'network_error', message: jasmine.stringContaining('beyond the end of the reply') }));
     expect(conn.isOpen).toBeFalse();
+  });
+
+  it('closes an unsubscribed operation’s recv span once, as cancelled, even when the connection fails later', async () => {
+    script = async (peer) => {
+      while ((await peer.readFrame()) !== undefined);
+    };
+    conn = await connect(true);
+    const ends: Array<{ cancelled?: boolean; error?: unknown }> = [];
+    const handlers = { start: () => undefined, end: () => undefined, asyncStart: () => undefined, error: () => undefined, asyncEnd: (ctx: object) => ends.push({ ...ctx }) };
+    const recv = tracingChannel(CHANNEL_NAMES.commandRecv);
+    recv.subscribe(handlers as never);
+    try {
+      const errors: unknown[] = [];
+      transport.command$(conn, tagged(1), 1000).subscribe({ error: (e: unknown) => errors.push(e) }).unsubscribe();
+      expect(conn.isOpen).toBeTrue();
+      transport.close(conn);
+      expect(errors).toEqual([]);
+    } finally {
+      recv.unsubscribe(handlers as never);
+    }
+    expect(ends.length).toBe(1);
+    expect(ends[0]!.cancelled).toBeTrue();
+    expect(ends[0]!.error).toBeUndefined();
   });
 
   it('times out the head of the queue by its own deadline and fails the rest', async () => {

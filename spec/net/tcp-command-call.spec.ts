@@ -89,6 +89,20 @@ describe('TcpTransport.commandCall', () => {
     expect(conn.isOpen).toBeFalse();
   });
 
+  it('cancel() of a pipelined call leaves its sink hearing nothing, even when the connection fails later', async () => {
+    h.script = async (peer) => {
+      await peer.readFrame();
+      await peer.readFrame();
+    };
+    const conn = await h.connect({ pipeline: true });
+    const sink = recordingSink();
+    const call = h.transport.commandCall(conn, smallRequest(), 1000, undefined, sink);
+    call.cancel();
+    expect(conn.isOpen).toBeTrue();
+    h.transport.close(conn);
+    expect(sink.events).toEqual([]);
+  });
+
   it('cancel() after the reply changes nothing: the connection stays open for the next call', async () => {
     h.script = replies(reply, reply);
     const conn = await h.connect();
