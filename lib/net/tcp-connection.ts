@@ -98,6 +98,8 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
     if (this.phase === 'paused' && this.queue.length === 0) this.socket.resume();
     this.queue.push(op);
     this.setAwaiting(true);
+    // only the head's request is ever held back: written below, ahead of this one
+    const heldHead = this.deferred !== undefined;
     let flushed: boolean;
     if (Buffer.isBuffer(request)) {
       // only a lone request may wait for the turn's end: a pipelined one follows its queue's order
@@ -118,9 +120,11 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
     if (this.queue.length === 1) {
       if (flushed) this.startRead();
       else this.startPhase('drain');
-    } else if (!flushed) {
+    } else if (!flushed && heldHead) {
       this.startPhase('drain');
     }
+    // Otherwise a pipelined request that does not drain leaves the head's deadline alone (its read,
+    // or its own request's drain): this request's drain is bounded once it is the head (finishHead).
   }
 
   /** DeferredWriter: the turn ended; writes the request begin() held back, if the connection still stands. */
@@ -305,6 +309,8 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
       // if none comes it fires once on an idle connection and lapses. close()/fail() clear it.
       if (this.phase !== 'paused') this.phase = 'idle';
     } else if (this.phase !== 'paused') {
+      // the next pipelined request may still be draining: bounded by connectTimeoutMs, then its read
+      this.phase = this.socket.writableNeedDrain ? 'drain' : 'read';
       this.restartTimer();
     }
     if (!op.dropped) op.onEnd();

@@ -7,6 +7,7 @@ import { decodeAsMsgHeader } from '../../lib/protocol/as-msg';
 import { CHANNEL_NAMES } from '../../lib/telemetry';
 import { asMsgFrame, asMsgRecord, lastRecord } from '../../lib/testing/frame-builders';
 import { LoopbackServer, sleep, type Peer } from '../helpers/loopback-server';
+import { expectAerospikeError, outcome, paddedRequest } from '../helpers/transport-harness';
 
 /** A request tagged by its generation field, so replies can be matched to requests. */
 const tagged = (n: number): Buffer => asMsgFrame(asMsgRecord({ generation: n }));
@@ -159,6 +160,22 @@ describe('TcpTransport pipelining (pipeline: true)', () => {
     conn = await connect(true);
     const results = await Promise.allSettled([1, 2].map((n) => firstValueFrom(transport.command$(conn, tagged(n), 60))));
     expect(results.map((r) => (r as PromiseRejectedResult).reason?.code)).toEqual(['timeout', 'timeout']);
+  });
+
+  it('times out the head by its own read deadline while a later pipelined request is still draining', async () => {
+    script = async (peer) => {
+      await peer.readFrame();
+      peer.socket.pause(); // reads nothing more: the large request never drains, and nothing is answered
+      await peer.closed;
+    };
+    conn = await firstValueFrom(transport.connect$(server.host, server.port, { pipeline: true, connectTimeoutMs: 2000 }));
+    const started = Date.now();
+    const head = outcome(transport.command$(conn, tagged(1), 100));
+    const large = outcome(transport.command$(conn, paddedRequest(32 * 1024 * 1024), 100));
+    const result = await head;
+    expectAerospikeError(result.error, 'timeout', 'no frame header within the 100 ms read deadline');
+    expect(Date.now() - started).toBeLessThan(1500);
+    expectAerospikeError((await large).error, 'timeout');
   });
 
   it('serves a stream after the pipelined commands have drained', async () => {
