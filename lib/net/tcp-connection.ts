@@ -152,6 +152,14 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
     const index = this.queue.indexOf(op);
     if (index < 0) return;
     if (this.config.pipeline && op.pipelinable) {
+      if (this.deferred !== undefined && this.queue.length === 1) {
+        // its request is still held back (write-coalescer.ts): never written, so nothing is owed
+        this.deferred = undefined;
+        this.queue.length = 0;
+        this.setAwaiting(false);
+        if (this.phase !== 'paused') this.phase = 'idle';
+        return;
+      }
       // Its reply still arrives in order: read it (under its deadline) and drop it.
       op.dropped = true;
       return;

@@ -191,6 +191,34 @@ describe('TcpTransport write coalescing', () => {
     expect(await kept).toBe(9);
   });
 
+  it('never writes a held pipelined request whose call was cancelled before the turn ended, and keeps its connection', async () => {
+    const conns = await connections(8);
+    const piped = await harness.connect({ pipeline: true });
+    await awaitingOn(conns.slice(1, 7));
+    let kept: Promise<number> | undefined;
+    const heldThen = await onReply(conns[0]!, 1, () => {
+      void call(conns[7]!, 7).catch(() => undefined); // written at once
+      const cancelled = harness.transport.command$(piped, tagged(8), 2000).subscribe({ error: () => undefined }); // held
+      kept = call(conns[0]!, 9); // held
+      const held = coalescerState().held;
+      cancelled.unsubscribe();
+      return held;
+    });
+    expect(heldThen).toBe(2);
+    await until(() => arrived.includes(9), 'the held request that was kept');
+    await nextTurn();
+    await sleep(20);
+    expect(arrived).not.toContain(8);
+    expect(piped.isOpen).toBeTrue();
+    [7, 9, 100, 101, 102, 103, 104, 105].forEach(answer);
+    expect(await kept).toBe(9);
+    // the connection owes no reply: the next call gets its own
+    const next = call(piped, 10);
+    await until(() => arrived.includes(10), 'the next request on the pipelined connection');
+    answer(10);
+    expect(await next).toBe(10);
+  });
+
   it('writes a held request before a pipelined one begun after it on the same connection', async () => {
     const conns = await connections(8);
     const piped = await harness.connect({ pipeline: true });
