@@ -5,6 +5,7 @@
 import { AS_MSG_HEADER_SIZE, MessageType, ParticleType, PROTO_HEADER_SIZE } from './constants';
 import { RawValue } from './raw-value';
 import { writeProtoHeader } from './proto-header';
+import { isWellFormed, loneSurrogateError } from './utf8';
 import { encodeBinValue, int64Bytes, type ValueInput } from './value';
 
 const FIELD_HEADER_SIZE = 5;
@@ -97,6 +98,8 @@ export class FrameWriter {
         b = this.room(OP_HEADER_SIZE + nameLength + 3 * value.length);
         particleType = ParticleType.STRING;
         valueLength = b.write(value, valueAt, 'utf8');
+        // as many bytes as units: all ASCII; else a lone surrogate would have been written as U+FFFD
+        if (valueLength !== value.length && !isWellFormed(value)) throw loneSurrogateError(value, pathOf(binName));
         break;
       case 'number':
         if (Number.isSafeInteger(value)) {

@@ -2,6 +2,7 @@
 // strings by UTF-8 bytes, then byte arrays by bytes; any other key (a double included) is refused by
 // a server 8.1 with result 1, so it is a TypeError here. Pure.
 
+import { isWellFormed, loneSurrogateError } from './utf8';
 import { describeValue } from './value-description';
 import type { ValueInput } from './value';
 
@@ -21,8 +22,12 @@ export interface SortableKey {
 /** A map entry ready to sort; `where()` names the key in errors. */
 export function sortableKey(key: ValueInput, value: ValueInput, where: () => string): SortableKey {
   switch (typeof key) {
-    case 'string':
-      return { rank: KeyRank.STRING, number: 0, bytes: Buffer.from(key, 'utf8'), key, value };
+    case 'string': {
+      const bytes = Buffer.from(key, 'utf8');
+      // a lone surrogate would be written as U+FFFD: out of order, and the same key as U+FFFD itself
+      if (bytes.length !== key.length && !isWellFormed(key)) throw loneSurrogateError(key, where(), 'a map key');
+      return { rank: KeyRank.STRING, number: 0, bytes, key, value };
+    }
     case 'number':
       if (!Number.isInteger(key)) break;
       if (!Number.isSafeInteger(key)) throw new RangeError(`${where()}: map key ${key} is not a safe integer; pass a bigint`);
@@ -62,7 +67,12 @@ export function sortObjectKeys(keys: string[]): void {
   }
 }
 
-/** Two strings in the order of their UTF-8 bytes (the server's order), without encoding them. */
+/**
+ * Two strings in the order of their UTF-8 bytes (the server's order), without encoding them. Exact for
+ * well-formed strings, the only ones the writer sends: at the first unit that differs, a trailing
+ * surrogate follows the same leading one in both strings (so both are trailing surrogates, compared as
+ * is), and a leading surrogate starts a code point above U+FFFF, so it sorts above U+E000..U+FFFF.
+ */
 function compareUtf8(a: string, b: string): number {
   const n = a.length < b.length ? a.length : b.length;
   for (let i = 0; i < n; i++) {

@@ -8,6 +8,7 @@ import { ParticleType } from './constants';
 import { isDouble } from './double';
 import { compareKeys, KeyRank, sortableKey, sortObjectKeys, type SortableKey } from './map-keys';
 import { RawValue } from './raw-value';
+import { isWellFormed, loneSurrogateError } from './utf8';
 import { describeValue, formatPath, isPlainObject, mapKeyText, type PathSegment } from './value-description';
 import type { ValueInput } from './value';
 
@@ -134,7 +135,8 @@ class MsgpackWriter {
     else this.typeAndU32(0xdb, size);
   }
 
-  private string(s: string): void {
+  /** A string value, or an object's key (`what` = 'a map key'); a lone surrogate is a TypeError naming the path. */
+  private string(s: string, what?: string): void {
     const n = s.length;
     if (n < 31) {
       // ASCII fast path: one byte per UTF-16 unit, so the header size is known before the scan
@@ -155,6 +157,8 @@ class MsgpackWriter {
       }
     }
     const length = Buffer.byteLength(s, 'utf8');
+    // as many bytes as units: all ASCII, nothing to check
+    if (length !== n && !isWellFormed(s)) throw loneSurrogateError(s, this.path(), what);
     this.strHeader(length + 1);
     this.ensure(length + 1);
     this.buf[this.pos++] = ParticleType.STRING;
@@ -274,7 +278,7 @@ class MsgpackWriter {
     const depth = this.segments.length;
     for (const key of keys) {
       this.segments[depth] = key;
-      this.string(key);
+      this.string(key, 'a map key');
       this.value(object[key]!);
     }
     this.segments.length = depth;
@@ -299,7 +303,8 @@ class MsgpackWriter {
     this.mapHeader(entries.length);
     for (const entry of entries) {
       this.segments[depth] = { mapKey: entry.key };
-      if (entry.rank === KeyRank.STRING) this.string(entry.key as string);
+      // a string key's UTF-8 bytes, made and checked by sortableKey: the bytes string() would write
+      if (entry.rank === KeyRank.STRING) this.prefixedBytes(ParticleType.STRING, entry.bytes!);
       else this.value(entry.key);
       this.value(entry.value);
     }

@@ -10,6 +10,7 @@ import { describeValue, isPlainObject } from './value-description';
 import { unpackValue } from './msgpack-reader';
 import { ownedBytes } from './owned-bytes';
 import { RawValue } from './raw-value';
+import { isWellFormed, loneSurrogateError } from './utf8';
 
 /**
  * A bin value. Integers are `number` when safe and `bigint` beyond ±(2^53 − 1); a DOUBLE reads back
@@ -88,8 +89,11 @@ function bytesOf(value: Uint8Array): Buffer {
  */
 export function encodeBinValue(value: ValueInput, path: string): RawValue {
   switch (typeof value) {
-    case 'string':
-      return new RawValue(ParticleType.STRING, Buffer.from(value, 'utf8'));
+    case 'string': {
+      const bytes = Buffer.from(value, 'utf8');
+      if (bytes.length !== value.length && !isWellFormed(value)) throw loneSurrogateError(value, path);
+      return new RawValue(ParticleType.STRING, bytes);
+    }
     case 'number':
       return Number.isInteger(value)
         ? new RawValue(ParticleType.INTEGER, int64Bytes(value, path))

@@ -152,6 +152,18 @@ describe('bin value particles', () => {
     expect(msgpack({ '\uffff': 1, '\u{1F600}': 2, b: 3, a: 4 })).toBe('85c70001c0' + 'a2036104' + 'a2036203' + 'a403efbfbf01' + 'a503f09f988002');
   });
 
+  it('packs a plain object in the same key order as the equivalent Map around U+FFFF, astral characters and surrogate pairs', () => {
+    // every string the writer accepts is well-formed, and for those UTF-16 order with surrogates
+    // lifted above U+E000..U+FFFF is the order of the UTF-8 bytes the server compares
+    const keys = ['', 'a', '\u007f', '\u0080', 'é', '\u07ff', '\u0800', '\uD7FF', '\uE000', '\uFFFD', '\uFFFE', '\uFFFF', '\u{10000}', '\u{1F600}', '\u{1F601}', '\u{10FFFF}',
+      'x', 'x\uFFFF', 'x\uFFFFa', 'x\u{1F600}', 'x\u{1F600}a', '\u{1F600}\uFFFF', '\u{1F600}\u{10000}', '\uFFFF\u{1F600}'];
+    // a reversed order to sort; more than 16 keys go through Array.sort, fewer through the insertion sort
+    for (const subset of [keys, keys.slice(0, 16), keys.slice(8), keys.filter((_, i) => i % 3 === 0)]) {
+      const entries = [...subset].reverse().map((k, i): [string, number] => [k, i]);
+      expect(msgpack(Object.fromEntries(entries))).withContext(`${subset.length} keys`).toBe(msgpack(new Map<ValueInput, ValueInput>(entries)));
+    }
+  });
+
   it('reads a map with string keys as a plain object whose __proto__ key is an own data property', () => {
     const value = roundTrip(new Map<ValueInput, ValueInput>([['__proto__', { polluted: true }], ['constructor', 1]])) as Record<string, Value>;
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
@@ -227,6 +239,29 @@ describe('bin value errors at call time', () => {
     for (let i = 0; i < MSGPACK_MAX_DEPTH; i++) value = [value];
     expect(() => encodeBinValue(value, 'bins.l')).not.toThrow();
     expect(() => encodeBinValue([value], 'bins.l')).toThrowError(RangeError, /nest at most 256 deep/);
+  });
+
+  it('refuses a string with a lone surrogate, naming the path and the index, instead of writing U+FFFD', () => {
+    typeError('a\uD800b', /^bins\.tags: a string with a lone surrogate at index 1 cannot be sent as UTF-8$/);
+    typeError('\uDFFF', /^bins\.tags: a string with a lone surrogate at index 0 /);
+    typeError('ok \uD83D', /^bins\.tags: a string with a lone surrogate at index 3 /);
+    typeError('\uDE00\uD83D', /^bins\.tags: a string with a lone surrogate at index 0 /);
+    typeError(`😀${'x'.repeat(300)}\uDBFF`, /^bins\.tags: a string with a lone surrogate at index 302 /);
+  });
+
+  it('refuses a string with a lone surrogate nested in a list or a map, short or long', () => {
+    typeError(['ok', 'a\uDC00'], /^bins\.tags\[1\]: a string with a lone surrogate at index 1 /);
+    typeError({ a: { b: `${'x'.repeat(40)}\uD800` } }, /^bins\.tags\.a\.b: a string with a lone surrogate at index 40 /);
+    typeError(new Map<ValueInput, ValueInput>([[1, ['é\uDBFF']]]), /^bins\.tags\[1\]\[0\]: a string with a lone surrogate at index 1 /);
+  });
+
+  it('refuses a map key with a lone surrogate, in a plain object as in a Map, instead of sending it out of order', () => {
+    // as U+FFFD (EF BF BD) the object's key would sort below '\uFFFF', where the UTF-16 order did not put it
+    typeError({ '\uD800x': 1, '\uFFFF': 2, a: 3 }, /^bins\.tags\["\\ud800x"\]: a map key with a lone surrogate at index 0 cannot be sent as UTF-8$/);
+    typeError(new Map([['\uD800x', 1], ['\uFFFF', 2], ['a', 3]]), /^bins\.tags\["\\ud800x"\]: a map key with a lone surrogate at index 0 cannot be sent as UTF-8$/);
+    // both would have been EF BF BD: one key twice
+    typeError({ '\uD800': 1, '\uDC00': 2 }, /: a map key with a lone surrogate at index 0 /);
+    typeError(new Map([['\uD800', 1], ['\uDC00', 2]]), /: a map key with a lone surrogate at index 0 /);
   });
 
   it('refuses nesting a RawValue that is not byte-like', () => {

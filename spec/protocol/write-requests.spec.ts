@@ -69,4 +69,12 @@ describe('write request options', () => {
     expect(() => encodeTouch(key, { generation: -1 })).toThrowError(RangeError, /generation/);
     expect(() => encodePut(key, null as never)).toThrowError(TypeError, /bins must be an object/);
   });
+
+  it('refuses a string bin with a lone surrogate, naming the bin, and builds the next put as before', () => {
+    const good = encodePut(key, { a: 'ok', b: 'é' });
+    expect(() => encodePut(key, { a: 'ok', b: 'é\uD800' })).toThrowError(TypeError, /^bins\.b: a string with a lone surrogate at index 1 cannot be sent as UTF-8$/);
+    expect(() => encodePut(key, [['odd name', '\uDFFF']])).toThrowError(TypeError, /^bins\["odd name"\]: a string with a lone surrogate at index 0 /);
+    expect(() => encodePut(key, { long: `${'😀'.repeat(50)}\uDC00` })).toThrowError(TypeError, /^bins\.long: a string with a lone surrogate at index 100 /);
+    expect(encodePut(key, { a: 'ok', b: 'é' })).toEqual(good);
+  });
 });
