@@ -3,6 +3,7 @@
 
 import { AS_MSG_HEADER_SIZE, MessageType, PROTO_HEADER_SIZE } from './constants';
 import { writeProtoHeader } from './proto-header';
+import { isWellFormed, loneSurrogateError } from './utf8';
 
 export interface AsMsgHeaderValues {
   readonly info1?: number;
@@ -45,8 +46,17 @@ export function field(type: number, data: Uint8Array): FieldSpec {
   return { type, data };
 }
 
-export function stringField(type: number, value: string): FieldSpec {
-  return { type, data: Buffer.from(value, 'utf8') };
+/** Field type + a string's UTF-8 bytes; `what` names the string in the TypeError for a lone surrogate. */
+export function stringField(type: number, value: string, what = `field ${type}`): FieldSpec {
+  return { type, data: utf8Of(value, what) };
+}
+
+/** `s` as UTF-8, refused with a TypeError (`<what> "<s>": …`) when it holds a lone surrogate. */
+function utf8Of(s: string, what: string): Buffer {
+  const bytes = Buffer.from(s, 'utf8');
+  // as many bytes as units: all ASCII, nothing to check
+  if (bytes.length !== s.length && !isWellFormed(s)) throw loneSurrogateError(s, `${what} ${JSON.stringify(s)}`);
+  return bytes;
 }
 
 export function u32Field(type: number, value: number): FieldSpec {
@@ -67,10 +77,11 @@ export function u64Field(type: number, value: bigint): FieldSpec {
 const NAME_BYTES = new Map<string, Buffer>();
 const MAX_NAMES = 4096;
 
-export function nameBytes(name: string): Buffer {
+/** The cached UTF-8 of `name`; checked once, when first cached (`what` names it in the TypeError). */
+export function nameBytes(name: string, what = 'name'): Buffer {
   let bytes = NAME_BYTES.get(name);
   if (bytes === undefined) {
-    bytes = Buffer.from(name, 'utf8');
+    bytes = utf8Of(name, what);
     if (NAME_BYTES.size >= MAX_NAMES) NAME_BYTES.clear();
     NAME_BYTES.set(name, bytes);
   }
@@ -78,7 +89,7 @@ export function nameBytes(name: string): Buffer {
 }
 
 export function binName(name: string): Buffer {
-  const bytes = Buffer.from(name, 'utf8');
+  const bytes = utf8Of(name, 'bin name');
   if (bytes.length > 255) throw new RangeError(`bin name must be at most 255 bytes, got ${bytes.length}`);
   return bytes;
 }

@@ -3,7 +3,7 @@
 // 1-byte "repeat". Pure. Layout and flags follow the official Node client (vectors/07-batch-get).
 
 import { FieldType, Info1, OpType } from './constants';
-import { binName, encodeAsMsg, field } from './as-msg-encoder';
+import { binName, encodeAsMsg, field, nameBytes } from './as-msg-encoder';
 import { compressFlag, keyDigest, readInfo1, serverTimeout, type CommandRequestOptions, type RecordKey } from './requests';
 
 export interface BatchGetKey extends RecordKey {
@@ -94,11 +94,11 @@ export function encodeBatchGet(keys: readonly BatchGetKey[], options: BatchGetOp
     const entry = Buffer.alloc(12);
     entry[0] = BatchEntry.INFO | BatchEntry.TTL;
     entry[1] = shape.info1;
-    const setBytes = Buffer.from(key.set, 'utf8');
+    const setBytes = nameBytes(key.set, 'set');
     const fieldCount = setBytes.length > 0 ? 2 : 1;
     entry.writeUInt16BE(fieldCount, 8);
     entry.writeUInt16BE(bins.length, 10);
-    parts.push(entry, fieldBytes(FieldType.NAMESPACE, Buffer.from(key.namespace, 'utf8')));
+    parts.push(entry, fieldBytes(FieldType.NAMESPACE, nameBytes(key.namespace, 'namespace')));
     if (setBytes.length > 0) parts.push(fieldBytes(FieldType.SET, setBytes));
     for (const name of bins) parts.push(readOpBytes(binName(name)));
   });

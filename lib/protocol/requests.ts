@@ -98,8 +98,8 @@ export function keyDigest(key: RecordKey): Uint8Array {
 export function keyFields(key: RecordKey): FieldSpec[] {
   if (typeof key.namespace !== 'string' || key.namespace.length === 0) throw new TypeError('namespace must be a non-empty string');
   if (typeof key.set !== 'string') throw new TypeError('set must be a string (\'\' for none)');
-  const fields = [field(FieldType.NAMESPACE, nameBytes(key.namespace))];
-  if (key.set.length > 0) fields.push(field(FieldType.SET, nameBytes(key.set)));
+  const fields = [field(FieldType.NAMESPACE, nameBytes(key.namespace, 'namespace'))];
+  if (key.set.length > 0) fields.push(field(FieldType.SET, nameBytes(key.set, 'set')));
   fields.push(field(FieldType.DIGEST_RIPE, keyDigest(key)));
   return fields;
 }
@@ -108,10 +108,10 @@ export function keyFields(key: RecordKey): FieldSpec[] {
 function writeKeyFieldsTo(writer: FrameWriter, key: RecordKey, sendKey: boolean | undefined): number {
   if (typeof key.namespace !== 'string' || key.namespace.length === 0) throw new TypeError('namespace must be a non-empty string');
   if (typeof key.set !== 'string') throw new TypeError('set must be a string (\'\' for none)');
-  writer.field(FieldType.NAMESPACE, nameBytes(key.namespace));
+  writer.field(FieldType.NAMESPACE, nameBytes(key.namespace, 'namespace'));
   let count = 2;
   if (key.set.length > 0) {
-    writer.field(FieldType.SET, nameBytes(key.set));
+    writer.field(FieldType.SET, nameBytes(key.set, 'set'));
     count++;
   }
   writer.field(FieldType.DIGEST_RIPE, keyDigest(key));
@@ -236,7 +236,7 @@ function binPath(name: string): string {
 
 /** binName's checks over the cached bytes. */
 function binNameBytes(name: string): Buffer {
-  const bytes = nameBytes(name);
+  const bytes = nameBytes(name, 'bin name');
   if (bytes.length > 255) throw new RangeError(`bin name must be at most 255 bytes, got ${bytes.length}`);
   return bytes;
 }

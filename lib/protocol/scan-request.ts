@@ -100,8 +100,8 @@ export function encodePartitionScan(options: PartitionScanOptions): Buffer {
   }
   const bins = options.binNames ?? [];
   if (options.noBins === true && bins.length > 0) throw new TypeError('noBins and binNames are mutually exclusive');
-  const fields: FieldSpec[] = [stringField(FieldType.NAMESPACE, options.namespace)];
-  if (options.set !== undefined && options.set.length > 0) fields.push(stringField(FieldType.SET, options.set));
+  const fields: FieldSpec[] = [stringField(FieldType.NAMESPACE, options.namespace, 'namespace')];
+  if (options.set !== undefined && options.set.length > 0) fields.push(stringField(FieldType.SET, options.set, 'set'));
   fields.push(u32Field(FieldType.SOCKET_TIMEOUT, options.socketTimeoutMs ?? DEFAULT_SCAN_SOCKET_TIMEOUT_MS));
   const taskId = BigInt(options.taskId);
   if (taskId < 0n || taskId >= 2n ** 64n) throw new RangeError(`taskId must be a u64, got ${taskId}`);

@@ -90,6 +90,22 @@ describe('computeDigest', () => {
     expect(computeDigest('s', blob)).toEqual(ripemd160(Buffer.from('s'), Uint8Array.of(4), blob));
   });
 
+  it('refuses a string key with a lone surrogate instead of giving it the digest of U+FFFD', () => {
+    // '\uD800', '\uDFFF' and '\uFFFD' all became EF BF BD: one digest, one record
+    for (const key of ['\uD800', '\uDFFF', 'k\uDBFF', '\uDC00\uD800', `${'k'.repeat(400)}\uD800`]) {
+      expect(() => computeDigest('s', key)).withContext(JSON.stringify(key)).toThrowError(TypeError, /^a string key with a lone surrogate at index \d+ cannot be sent as UTF-8$/);
+      expect(() => encodeUserKey(key)).withContext(JSON.stringify(key)).toThrowError(TypeError, /^a string key with a lone surrogate at index \d+ /);
+    }
+    expect(() => computeDigest('s', 'ok\uDFFF')).toThrowError(TypeError, /at index 2 /);
+    expect(computeDigest('s', '\uFFFD')).toEqual(ripemd160(Buffer.from('s'), Uint8Array.of(3), Buffer.of(0xef, 0xbf, 0xbd)));
+  });
+
+  it('refuses a set name with a lone surrogate, short or long', () => {
+    expect(() => computeDigest('s\uD800', 1)).toThrowError(TypeError, /^set "s\\ud800": a string with a lone surrogate at index 1 cannot be sent as UTF-8$/);
+    expect(() => computeDigest('\uDC00', 'k')).toThrowError(TypeError, /^set "\\udc00": /);
+    expect(() => computeDigest(`${'集'.repeat(400)}\uDC00`, 'k')).toThrowError(TypeError, /^set ".*": a string with a lone surrogate at index 400 /);
+  });
+
   it('rejects an unsafe integer number and an out-of-range bigint with RangeError', () => {
     expect(() => computeDigest('s', 2 ** 53)).toThrowError(RangeError, /safe integer/);
     expect(() => computeDigest('s', 1.5)).toThrowError(RangeError);

@@ -173,6 +173,17 @@ describe('request builder options', () => {
     expect(() => encodePartitionScan({ namespace: 'ns', taskId: 1, partitionIds: [4096] })).toThrowError(RangeError, /partition id/);
     expect(() => encodeBatchGet([])).toThrowError(RangeError, /at least one key/);
   });
+
+  it('refuses a namespace or set with a lone surrogate in single-record, scan and batch requests, naming it', () => {
+    const digest = Buffer.alloc(20);
+    expect(() => encodeGet({ namespace: 'n\uD800', set: '', digest })).toThrowError(TypeError, /^namespace "n\\ud800": a string with a lone surrogate at index 1 cannot be sent as UTF-8$/);
+    expect(() => encodePut({ namespace: 'ns', set: 's\uDFFF', digest }, { a: 1 })).toThrowError(TypeError, /^set "s\\udfff": a string with a lone surrogate at index 1 /);
+    expect(() => encodeDelete({ namespace: 'ns', set: '\uDBFF', digest })).toThrowError(TypeError, /^set "\\udbff": /);
+    expect(() => encodePartitionScan({ namespace: 'n\uD800', taskId: 1 })).toThrowError(TypeError, /^namespace "n\\ud800": a string with a lone surrogate at index 1 /);
+    expect(() => encodePartitionScan({ namespace: 'ns', set: '\uDC00', taskId: 1 })).toThrowError(TypeError, /^set "\\udc00": /);
+    expect(() => encodeBatchGet([{ namespace: 'ns', set: 's', digest }, { namespace: 'ns', set: 's\uD800', digest }])).toThrowError(TypeError, /^set "s\\ud800": /);
+    expect(() => encodeBatchGet([{ namespace: '\uD800', set: 's', digest }])).toThrowError(TypeError, /^namespace "\\ud800": /);
+  });
 });
 
 describe('protocol module purity', () => {

@@ -1,4 +1,4 @@
-import { encodeDelete, encodePut, encodeTouch, type PutOptions } from '../../lib/protocol/requests';
+import { encodeDelete, encodeGet, encodePut, encodeTouch, type PutOptions } from '../../lib/protocol/requests';
 import type { ValueInput } from '../../lib/protocol/value';
 import { captureFrames } from '../helpers/capture-vectors';
 import { officialStep } from '../helpers/official-client-frames';
@@ -76,5 +76,10 @@ describe('write request options', () => {
     expect(() => encodePut(key, [['odd name', '\uDFFF']])).toThrowError(TypeError, /^bins\["odd name"\]: a string with a lone surrogate at index 0 /);
     expect(() => encodePut(key, { long: `${'😀'.repeat(50)}\uDC00` })).toThrowError(TypeError, /^bins\.long: a string with a lone surrogate at index 100 /);
     expect(encodePut(key, { a: 'ok', b: 'é' })).toEqual(good);
+  });
+
+  it('refuses a bin name with a lone surrogate, in a put and in a get', () => {
+    expect(() => encodePut(key, { 'b\uD800': 1 })).toThrowError(TypeError, /^bin name "b\\ud800": a string with a lone surrogate at index 1 cannot be sent as UTF-8$/);
+    expect(() => encodeGet(key, { bins: ['a', '\uDC00'] })).toThrowError(TypeError, /^bin name "\\udc00": a string with a lone surrogate at index 0 /);
   });
 });
