@@ -3,6 +3,7 @@
 // option bag can be shared by TcpTransport and FakeTransport. Never puts a secret in a message.
 
 import { DEFAULT_MAX_FRAME_BYTES, PROTO_MAX_LENGTH } from '../protocol/constants';
+import { isWellFormed, loneSurrogateError } from '../protocol/utf8';
 import type { SecureContext } from 'node:tls';
 import type { AuthMode, ConnectOptions, LoginOptions, TlsOptions } from '../node-transport';
 import { tlsSecureContext } from './open-socket';
@@ -78,6 +79,9 @@ export function checkLoginOptions(opts: LoginOptions, hasTls: boolean, allowInse
   const { user, password, authMode, sessionToken } = opts;
   if (user !== undefined && (typeof user !== 'string' || user.length === 0)) throw new TypeError(`user must be a non-empty string, got ${describeValue(user)}`);
   if (password !== undefined && typeof password !== 'string') throw new TypeError(`password must be a string, got ${password === null ? 'null' : typeof password}`);
+  // they go on the wire as UTF-8 (the password as its bcrypt hash); no index: it would tell something of a password
+  if (user !== undefined && !isWellFormed(user)) throw loneSurrogateError(user, 'user');
+  if (password !== undefined && !isWellFormed(password)) throw loneSurrogateError(password, 'password', 'a string', true);
   if (authMode !== undefined && !AUTH_MODES.includes(authMode)) throw new TypeError(`authMode must be one of ${AUTH_MODES.join(', ')}, got ${describeValue(authMode)}`);
   if (sessionToken !== undefined && !(sessionToken instanceof Uint8Array)) throw new TypeError(`sessionToken must be a Uint8Array, got ${sessionToken === null ? 'null' : typeof sessionToken}`);
   if (sessionToken !== undefined && sessionToken.length === 0) throw new RangeError('sessionToken must not be empty');

@@ -5,13 +5,14 @@
 import type { InfoReply } from '../node-transport';
 import { PROTO_HEADER_SIZE, MessageType } from './constants';
 import { writeProtoHeader } from './proto-header';
+import { isWellFormed, loneSurrogateError } from './utf8';
 
 const NEWLINE = 0x0a;
 
 /**
  * The whole info request frame: each name followed by `\n`; an empty list is an empty body.
  * A name containing `\n` would smuggle in another command, and one containing `\t` could not be
- * told apart in the reply, so both are a TypeError.
+ * told apart in the reply, so both are a TypeError; so is one with a lone surrogate (no UTF-8 form).
  */
 export function encodeInfoRequest(names: readonly string[]): Buffer {
   if (!Array.isArray(names)) throw new TypeError('info commands must be an array of strings');
@@ -21,7 +22,9 @@ export function encodeInfoRequest(names: readonly string[]): Buffer {
     if (name.includes('\n') || name.includes('\t')) {
       throw new TypeError(`info command ${JSON.stringify(name)} contains a newline or tab`);
     }
-    bodyLength += Buffer.byteLength(name, 'utf8') + 1;
+    const bytes = Buffer.byteLength(name, 'utf8');
+    if (bytes !== name.length && !isWellFormed(name)) throw loneSurrogateError(name, `info command ${JSON.stringify(name)}`);
+    bodyLength += bytes + 1;
   }
   const frame = Buffer.allocUnsafe(PROTO_HEADER_SIZE + bodyLength);
   writeProtoHeader(frame, 0, MessageType.INFO, bodyLength);

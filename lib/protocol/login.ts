@@ -8,6 +8,7 @@ import { ADMIN_HEADER_SIZE, AdminCommand, AdminField, MessageType, PROTO_HEADER_
 import { ResultCode } from './result-codes';
 import { writeProtoHeader } from './proto-header';
 import { secretCopy, secretUtf8 } from './secret-bytes';
+import { isWellFormed, loneSurrogateError } from './utf8';
 
 /** Field header: u32 size (data length + 1 for the id byte), then the u8 field id. */
 const FIELD_HEADER_SIZE = 5;
@@ -88,6 +89,8 @@ export function decodeLoginReply(body: Uint8Array): LoginReply {
 /** A field's UTF-8 bytes, in memory of their own (a credential must not sit in Node's shared pool). */
 function utf8(what: string, value: unknown): Buffer {
   if (typeof value !== 'string') throw new TypeError(`${what} must be a string, got ${typeof value}`);
+  // no index in the message: it would tell something of a password
+  if (!isWellFormed(value)) throw loneSurrogateError(value, what, 'a string', true);
   return secretUtf8(value);
 }
 

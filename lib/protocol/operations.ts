@@ -207,7 +207,7 @@ export const op = {
 
 function stringOp(kind: 'append' | 'prepend', opType: number, bin: string, value: string | Uint8Array): Operation {
   checkBin(bin, kind);
-  if (typeof value === 'string') return Operation.make(kind, bin, opType, ParticleType.STRING, Buffer.from(value, 'utf8'), WRITE);
+  if (typeof value === 'string') return Operation.make(kind, bin, opType, ParticleType.STRING, encodeBinValue(value, `op.${kind}(${JSON.stringify(bin)}) value`).bytes, WRITE);
   if (value instanceof Uint8Array) return Operation.make(kind, bin, opType, ParticleType.BLOB, Buffer.from(value.buffer, value.byteOffset, value.byteLength), WRITE);
   throw new TypeError(`op.${kind}: value must be a string or Uint8Array, got ${typeof value}`);
 }

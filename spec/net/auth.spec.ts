@@ -526,6 +526,8 @@ describe('authentication over the loopback admin-protocol server', () => {
       ['a non-string password', { user: 'u', password: 42 as never }, /password must be a string/],
       ['a non-Uint8Array sessionToken', { user: 'u', sessionToken: 'tok' as never }, /sessionToken must be a Uint8Array/],
       ['an empty sessionToken', { user: 'u', sessionToken: new Uint8Array(0) }, /sessionToken must not be empty/],
+      ['a user with a lone surrogate', { user: 'u\uD800', password: 'pw' }, /^user: a string with a lone surrogate at index 1 cannot be sent as UTF-8$/],
+      ['a password with a lone surrogate, not telling where', { user: 'u', password: 'p\uDC00w' }, /^password: a string with a lone surrogate cannot be sent as UTF-8$/],
     ];
     for (const [what, opts, message] of cases) {
       it(`connect$ throws for ${what}`, () => {

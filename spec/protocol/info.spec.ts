@@ -61,6 +61,10 @@ describe('info request', () => {
     expect(() => encodeInfoRequest(['a\tb'])).toThrowError(TypeError, /"a\\tb"/);
   });
 
+  it('rejects a name with a lone surrogate, which UTF-8 would have turned into U+FFFD', () => {
+    expect(() => encodeInfoRequest(['build', 'sets/\uD800'])).toThrowError(TypeError, /^info command "sets\/\\ud800": a string with a lone surrogate at index 5 cannot be sent as UTF-8$/);
+  });
+
   it('rejects names that are not strings', () => {
     expect(() => encodeInfoRequest([42 as unknown as string])).toThrowError(TypeError, /number/);
     expect(() => encodeInfoRequest('build' as unknown as string[])).toThrowError(TypeError, /array/);

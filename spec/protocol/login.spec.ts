@@ -66,6 +66,13 @@ describe('login request', () => {
     expect(() => encodeLoginRequest({ user: 'admin', credential: 12345 as unknown as string })).toThrowError(TypeError, /^credential must be a string, got number$/);
   });
 
+  it('rejects a user, credential or clear password with a lone surrogate, telling nothing of a secret', () => {
+    expect(() => encodeLoginRequest({ user: 'ad\uD800min', credential: ADMIN_HASH })).toThrowError(TypeError, /^user: a string with a lone surrogate cannot be sent as UTF-8$/);
+    expect(() => encodeLoginRequest({ user: 'admin', credential: `${ADMIN_HASH}\uDC00` })).toThrowError(TypeError, /^credential: a string with a lone surrogate cannot be sent as UTF-8$/);
+    expect(() => encodeLoginRequest({ user: 'admin', credential: ADMIN_HASH, clearPassword: 'pa\uD83Dss' })).toThrowError(TypeError, /^clearPassword: a string with a lone surrogate cannot be sent as UTF-8$/);
+    expect(() => encodeAuthenticateRequest({ user: '\uDFFF', token: Buffer.of(1) })).toThrowError(TypeError, /^user: a string with a lone surrogate /);
+  });
+
   it('rejects a token that is not a Uint8Array', () => {
     expect(() => encodeAuthenticateRequest({ user: 'admin', token: 'secret-token' as unknown as Uint8Array })).toThrowError(
       TypeError,

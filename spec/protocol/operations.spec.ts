@@ -180,6 +180,22 @@ describe('operation builders', () => {
     expect(() => op.get('x'.repeat(256))).toThrowError(RangeError, /bin name must be at most 255 bytes/);
   });
 
+  it('refuses a string value or map key with a lone surrogate where the operation is built, naming it', () => {
+    expect(() => op.append('s', 'a\uD800')).toThrowError(TypeError, /^op\.append\("s"\) value: a string with a lone surrogate at index 1 cannot be sent as UTF-8$/);
+    expect(() => op.prepend('s', '\uDFFF')).toThrowError(TypeError, /^op\.prepend\("s"\) value: a string with a lone surrogate at index 0 /);
+    expect(() => op.put('s', 'x\uDC00')).toThrowError(TypeError, /^op\.put\("s"\) value: a string with a lone surrogate at index 1 /);
+    expect(() => op.listAppend('l', ['ok', '\uD800'])).toThrowError(TypeError, /^op\.listAppend\("l"\)\[1\]\[1\]: a string with a lone surrogate at index 0 /);
+    expect(() => op.mapPut('m', 'k', { v: 'é\uDBFF' })).toThrowError(TypeError, /: a string with a lone surrogate at index 1 /);
+    expect(() => op.mapPut('m', 'k\uD800', 1)).toThrowError(TypeError, /^op\.mapPut key: a map key with a lone surrogate at index 1 /);
+    expect(() => op.mapGetByKey('m', '\uDFFF')).toThrowError(TypeError, /^op\.mapGetByKey key: a map key with a lone surrogate at index 0 /);
+    expect(() => op.mapRemoveByKey('m', '\uDFFF')).toThrowError(TypeError, /^op\.mapRemoveByKey key: a map key with a lone surrogate/);
+  });
+
+  it('refuses a bin name with a lone surrogate where the operation is built', () => {
+    expect(() => op.get('b\uD800')).toThrowError(TypeError, /^bin name "b\\ud800": a string with a lone surrogate at index 1 cannot be sent as UTF-8$/);
+    expect(() => op.add('\uDC00', 1)).toThrowError(TypeError, /^bin name "\\udc00": /);
+  });
+
   it('rejects an empty op list and anything that is not an Operation', () => {
     const key = { namespace: 'ns', set: '', key: 'k' } as const;
     expect(() => encodeOperate(key, [])).toThrowError(TypeError, /^ops must be a non-empty array/);

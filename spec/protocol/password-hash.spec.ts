@@ -38,6 +38,10 @@ describe('hashPassword', () => {
     expect(hashSync).toHaveBeenCalledTimes(66);
   });
 
+  it('rejects a password with a lone surrogate, which has no UTF-8 to hash, telling nothing of it', () => {
+    expect(() => hashPassword('pa\uD800ss')).toThrowError(TypeError, /^password: a string with a lone surrogate cannot be sent as UTF-8$/);
+  });
+
   it('rejects a password that is not a string without echoing it', () => {
     expect(() => hashPassword(1234 as unknown as string)).toThrowError(TypeError, /^password must be a string, got number$/);
   });
