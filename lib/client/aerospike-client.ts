@@ -16,6 +16,7 @@ import { executeScan$ } from '../cluster/scan-executor';
 import { scanIterable } from '../cluster/scan-iterable';
 import type { Operation } from '../protocol/operations';
 import type { Bins } from '../protocol/requests';
+import { isWellFormed, loneSurrogateError } from '../protocol/utf8';
 import {
   checkBinNames,
   resolveBatchPolicy,
@@ -199,6 +200,8 @@ export class AerospikeClient {
   private scanPolicy(namespace: string, set: string | undefined, opts: ScanPolicy | undefined) {
     if (typeof namespace !== 'string' || namespace.length === 0) throw new TypeError(`namespace must be a non-empty string, got ${describe(namespace)}`);
     if (set !== undefined && typeof set !== 'string') throw new TypeError(`set must be a string, got ${describe(set)}`);
+    if (!isWellFormed(namespace)) throw loneSurrogateError(namespace, 'namespace');
+    if (set !== undefined && !isWellFormed(set)) throw loneSurrogateError(set, 'set');
     return resolveScanPolicy(this.policies.scan, opts);
   }
 

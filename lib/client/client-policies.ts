@@ -5,6 +5,7 @@
 import { checkBoolean, checkCount, checkDuration, checkOneOf, checkOptionsObject, describe, READ_POLICY_DEFAULTS, resolvePolicy, SCAN_POLICY_DEFAULTS, WRITE_POLICY_DEFAULTS, type ReadPolicy, type ResolvedPolicy } from '../cluster/policy';
 import { PARTITION_COUNT } from '../protocol/digest';
 import type { ExistsPolicy } from '../protocol/requests';
+import { isWellFormed, loneSurrogateError } from '../protocol/utf8';
 
 export type { ReadPolicy, ReplicaPolicy } from '../cluster/policy';
 export type { ExistsPolicy } from '../protocol/requests';
@@ -145,6 +146,7 @@ export function checkBinNames(bins: unknown, name: string): readonly string[] {
   if (!Array.isArray(bins)) throw new TypeError(`${name} must be an array of bin names, got ${describe(bins)}`);
   bins.forEach((bin, i) => {
     if (typeof bin !== 'string' || bin.length === 0) throw new TypeError(`${name}[${i}] must be a non-empty string, got ${describe(bin)}`);
+    if (!isWellFormed(bin)) throw loneSurrogateError(bin, `${name}[${i}]`);
     if (Buffer.byteLength(bin, 'utf8') > 15) throw new RangeError(`${name}[${i}] ${JSON.stringify(bin)} is longer than 15 bytes, the server's bin name limit`);
   });
   return bins as readonly string[];

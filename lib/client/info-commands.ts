@@ -5,12 +5,14 @@ import { of, throwError, type Observable } from 'rxjs';
 import { AerospikeError } from '../errors';
 import type { InfoReply } from '../node-transport';
 import { describe } from '../cluster/policy';
+import { isWellFormed, loneSurrogateError } from '../protocol/utf8';
 
 export function checkInfoNames(names: unknown): readonly string[] {
   if (!Array.isArray(names) || names.length === 0) throw new TypeError(`names must be a non-empty array of info command names, got ${describe(names)}`);
   names.forEach((name, i) => {
     if (typeof name !== 'string' || name.length === 0) throw new TypeError(`names[${i}] must be a non-empty string, got ${describe(name)}`);
     if (/[\n\t]/.test(name)) throw new TypeError(`names[${i}] must not contain a newline or tab`);
+    if (!isWellFormed(name)) throw loneSurrogateError(name, `names[${i}]`);
   });
   return [...(names as string[])];
 }
@@ -20,6 +22,8 @@ export function truncateInfoName(namespace: unknown, set: unknown): string {
   if (typeof namespace !== 'string' || namespace.length === 0) throw new TypeError(`namespace must be a non-empty string, got ${describe(namespace)}`);
   if (set !== undefined && (typeof set !== 'string' || set.length === 0)) throw new TypeError(`set must be a non-empty string when given, got ${describe(set)}`);
   if (/[;:=\n\t]/.test(namespace) || (typeof set === 'string' && /[;:=\n\t]/.test(set))) throw new TypeError('namespace and set must not contain ; : = or control characters');
+  if (!isWellFormed(namespace)) throw loneSurrogateError(namespace, 'namespace');
+  if (typeof set === 'string' && !isWellFormed(set)) throw loneSurrogateError(set, 'set');
   return set === undefined ? `truncate-namespace:namespace=${namespace}` : `truncate:namespace=${namespace};set=${set}`;
 }
 

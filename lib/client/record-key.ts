@@ -3,6 +3,7 @@
 
 import { computeDigest, DIGEST_SIZE, partitionId, type UserKey } from '../protocol/digest';
 import type { RecordKey } from '../protocol/requests';
+import { isWellFormed, loneSurrogateError } from '../protocol/utf8';
 import { describe } from '../cluster/policy';
 
 /** Where a record lives: namespace, set ('' for none), and the user key or its 20-byte digest. */
@@ -28,6 +29,9 @@ export function resolveKey(key: unknown, name = 'key'): ResolvedKey {
   if (k.namespace.length * 3 > 31 && Buffer.byteLength(k.namespace, 'utf8') > 31) throw new RangeError(`${name}.namespace must be at most 31 bytes, got ${JSON.stringify(k.namespace)}`);
   if (typeof k.set !== 'string') throw new TypeError(`${name}.set must be a string ('' for none), got ${describe(k.set)}`);
   if (k.set.length * 3 > 63 && Buffer.byteLength(k.set, 'utf8') > 63) throw new RangeError(`${name}.set must be at most 63 bytes, got ${JSON.stringify(k.set)}`);
+  // named here, not as the codec would name them (`key.key: …`)
+  if (!isWellFormed(k.namespace)) throw loneSurrogateError(k.namespace, `${name}.namespace`);
+  if (!isWellFormed(k.set)) throw loneSurrogateError(k.set, `${name}.set`);
   let digest: Buffer;
   if (k.digest !== undefined) {
     if (!(k.digest instanceof Uint8Array) || k.digest.length !== DIGEST_SIZE) throw new TypeError(`${name}.digest must be a ${DIGEST_SIZE}-byte Uint8Array`);

@@ -179,6 +179,29 @@ describe('AerospikeClient single-record methods', () => {
       });
     });
   });
+
+  it('refuses strings with a lone surrogate at call time, naming the argument, and sends nothing', () => {
+    runMarbles((r) => {
+      const s = clientOn(r);
+      r.at(1, () => {
+        const c = s.client();
+        const lone = (where: string): RegExp => new RegExp(`^${where.replace(/[.[\]()\\]/g, '\\$&')}: a (string|string key) with a lone surrogate at index \\d+ cannot be sent as UTF-8$`);
+        expect(() => c.get$({ namespace: 'test', set: 's', key: 'k\uD800' })).toThrowMatching((e) => e instanceof TypeError && lone('key.key').test(e.message));
+        expect(() => c.get$({ namespace: 'test', set: 's\uDFFF', key: 1 })).toThrowMatching((e) => e instanceof TypeError && lone('key.set').test(e.message));
+        expect(() => c.get$(key, { bins: ['ok', 'b\uDC00'] })).toThrowMatching((e) => e instanceof TypeError && lone('opts.bins[1]').test(e.message));
+        expect(() => c.put$(key, { s: 'é\uD800' })).toThrowMatching((e) => e instanceof TypeError && lone('bins.s').test(e.message));
+        expect(() => c.put$(key, { tags: ['a', { k: '\uDBFF' }] })).toThrowMatching((e) => e instanceof TypeError && lone('bins.tags[1].k').test(e.message));
+        expect(() => c.put$(key, { '\uD800': 1 })).toThrowMatching((e) => e instanceof TypeError && lone('bin name "\\ud800"').test(e.message));
+        expect(() => c.operate$(key, [op.append('s', '\uDFFF')])).toThrowError(TypeError, /lone surrogate/);
+        expect(() => c.batchGet$([key, { namespace: 'test', set: 's', key: '\uDC00' }])).toThrowMatching((e) => e instanceof TypeError && lone('keys[1].key').test(e.message));
+        expect(() => c.scan$('te\uD800st')).toThrowMatching((e) => e instanceof TypeError && lone('namespace').test(e.message));
+        expect(() => c.scan$('test', '\uDFFF')).toThrowMatching((e) => e instanceof TypeError && lone('set').test(e.message));
+        expect(() => c.info$(['build', 'sets/\uD800'])).toThrowMatching((e) => e instanceof TypeError && lone('names[1]').test(e.message));
+        expect(() => c.truncate$('test', 's\uDC00')).toThrowMatching((e) => e instanceof TypeError && lone('set').test(e.message));
+      });
+      r.at(100, () => expect(['A', 'B', 'C'].flatMap((n) => s.fake.transport.calls(n).filter((call) => call.kind === 'command'))).toEqual([]));
+    });
+  });
 });
 
 describe('AerospikeClient secrets', () => {

@@ -16,4 +16,11 @@ describe('resolveKey', () => {
     expect(() => resolveKey({ namespace: 'test', set: 's'.repeat(64), key: 1 })).toThrowError(RangeError, /key\.set must be at most 63 bytes/);
     expect(() => resolveKey({ namespace: 'test', set: '名'.repeat(22), key: 1 })).toThrowError(RangeError, /key\.set must be at most 63 bytes/);
   });
+
+  it('refuses a namespace, set or string key with a lone surrogate, naming it, even with a digest given', () => {
+    const digest = Buffer.alloc(20);
+    expect(() => resolveKey({ namespace: 't\uD800', set: 's', key: 1 })).toThrowError(TypeError, /^key\.namespace: a string with a lone surrogate at index 1 cannot be sent as UTF-8$/);
+    expect(() => resolveKey({ namespace: 'test', set: '\uDFFF', digest })).toThrowError(TypeError, /^key\.set: a string with a lone surrogate at index 0 /);
+    expect(() => resolveKey({ namespace: 'test', set: 's', key: 'id-\uDC00' }, 'keys[3]')).toThrowError(TypeError, /^keys\[3\]\.key: a string key with a lone surrogate at index 3 cannot be sent as UTF-8$/);
+  });
 });
