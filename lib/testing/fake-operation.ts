@@ -3,6 +3,7 @@
 // It never picks scripts itself (the plan does) and starts timers only through the given scheduler.
 
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
+import { scheduleCapped } from '../cluster/capped-delay';
 import { AerospikeError } from '../errors';
 import type { Connection } from '../node-transport';
 import { FakeConnection, type CallShape, type FakeCall, type HandleState, type InFlight } from './fake-node';
@@ -124,7 +125,8 @@ export function operation$<T>(conn: Connection, scheduler: SchedulerLike, plan: 
     const startDeadline = (): void => {
       stopDeadline();
       if (finished || flow?.paused === true) return;
-      deadline = scheduler.schedule(() => {
+      // capped as TcpTransport's: on a real-time scheduler Node turns a delay over 2^31-1 ms into 1 ms
+      deadline = scheduleCapped(scheduler, () => {
         deadline = undefined;
         if (finished) return;
         inner?.unsubscribe();

@@ -1,4 +1,4 @@
-import { concat } from 'rxjs';
+import { concat, NEVER, VirtualTimeScheduler, type SchedulerAction, type SchedulerLike } from 'rxjs';
 import type { TestScheduler } from 'rxjs/testing';
 import { AerospikeError } from '../../lib/errors';
 import type { Connection } from '../../lib/node-transport';
@@ -64,6 +64,29 @@ describe('FakeTransport command$ and commandStream$', () => {
       expectSubscriptions(reply.subscriptions).toBe('^--!');
     });
     expect(conn.isOpen).toBeFalse();
+  });
+
+  it('arms a deadline longer than a Node timer holds in steps, and times out when it is due', () => {
+    // a recording virtual scheduler: every delay handed to it, and the clock it runs
+    const delays: number[] = [];
+    const virtual = new VirtualTimeScheduler();
+    const recording: SchedulerLike = {
+      now: () => virtual.now(),
+      schedule<T>(work: (this: SchedulerAction<T>, state?: T) => void, delay?: number, state?: T) {
+        delays.push(delay ?? 0);
+        return virtual.schedule(work, delay, state);
+      },
+    };
+    const slow = new FakeTransport({ scheduler: recording, nodes: [{ id: 'n1', host: '10.0.0.1', port: 3000 }] });
+    const c = connectNow(slow);
+    slow.scriptCommand('n1', NEVER);
+    const deadlineMs = 2 ** 32 - 1;
+    let error: AerospikeError | undefined;
+    slow.command$(c, REQ, deadlineMs).subscribe({ error: (e: AerospikeError) => (error = e) });
+    virtual.flush();
+    expect(Math.max(...delays)).toBeLessThanOrEqual(2 ** 31 - 1);
+    expect(error?.code).toBe('timeout');
+    expect(virtual.now()).toBe(deadlineMs);
   });
 
   it('accepts a reply that arrives exactly at the deadline', () => {
