@@ -11,6 +11,7 @@ import type { NodePool } from '../../lib/cluster/node-pool';
 import { AerospikeError } from '../../lib/errors';
 import type { RecordKey } from '../../lib/protocol/requests';
 import { FakeCluster } from '../../lib/testing/fake-cluster';
+import { asMsgRecord } from '../../lib/testing/frame-builders';
 import { batchCommand, getCommand, KEY, putCommand, readPolicy, runMarbles, writePolicy, type Run } from './cluster-harness';
 import { executorSetup } from './executor-harness';
 import { clientOn } from '../client/client-harness';
@@ -87,6 +88,28 @@ describe('close() ends every call in flight', () => {
       s.fake.transport.scriptCommand('A', new AerospikeError('network_error', 'reset'));
       r.expectObservable(s.run(getCommand(), readPolicy({ totalTimeoutMs: 0, sleepBetweenRetriesMs: 1000 }))).toBe('10ms #', undefined, CLOSED);
     });
+  });
+
+  it('a call is among the cluster\'s sleepers only while it pauses: not after its retry, nor after its pause is cancelled', () => {
+    const sizes: number[] = [];
+    runMarbles((r) => {
+      const s = executorSetup(r, { closeAtMs: 100 });
+      const fail = new AerospikeError('network_error', 'reset');
+      for (let i = 0; i < 3; i++) s.fake.transport.scriptCommand('A', fail);
+      s.fake.transport.setDefaultReply('command', asMsgRecord({ generation: 1 }));
+      const pausing = { totalTimeoutMs: 0, sleepBetweenRetriesMs: 5 };
+      // a read that pauses once, then is served; one whose pause is cut short by its unsubscribe
+      r.at(1, () => s.run(getCommand(), readPolicy(pausing)).subscribe());
+      r.at(2, () => sizes.push(s.cluster().sleepers.size));
+      r.at(10, () => sizes.push(s.cluster().sleepers.size));
+      r.at(20, () => {
+        const sub = s.run(getCommand(), readPolicy(pausing)).subscribe();
+        sizes.push(s.cluster().sleepers.size);
+        sub.unsubscribe();
+        sizes.push(s.cluster().sleepers.size);
+      });
+    });
+    expect(sizes).toEqual([1, 0, 1, 0]);
   });
 
   it('close() during the pause after a write\'s in-doubt attempt ends it at once with client_closed, in doubt, caused by that attempt\'s error', () => {

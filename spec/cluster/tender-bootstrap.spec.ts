@@ -169,4 +169,21 @@ describe('Cluster tending: seeds and discovery', () => {
     });
     expect(closes).toBe(0);
   });
+
+  it('keeps the addresses of the last 64 nodes it had as seeds, after the configured ones, oldest out', () => {
+    let seeds: string[] = [];
+    runMarbles(() => {
+      // the seed A (10.0.0.1) and 70 peers, N00 at 10.0.0.2 … N69 at 10.0.0.71, adopted in that order
+      const peers = Array.from({ length: 70 }, (_, i) => `N${String(i).padStart(2, '0')}`);
+      const fake = new FakeCluster({ nodes: ['A', ...peers] });
+      Cluster.connect$(fake.clientOptions()).subscribe((cluster) => {
+        seeds = cluster.seedHosts().map((s) => `${s.host}:${s.port}`);
+        cluster.close();
+      });
+    });
+    expect(seeds.length).toBe(65);
+    expect(seeds[0]).toBe('10.0.0.1:3000');
+    // A and N00…N05 were the oldest 7 of 71 remembered: out; N06 (10.0.0.8) … N69 (10.0.0.71) kept, in order
+    expect(seeds.slice(1)).toEqual(Array.from({ length: 64 }, (_, i) => `10.0.0.${i + 8}:3000`));
+  });
 });
