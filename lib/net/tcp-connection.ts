@@ -225,10 +225,17 @@ export class TcpConnection implements Connection, ReadSink, DeferredWriter {
 
   /** ReadSink: a chunk, from the reader's scratch buffer (borrowed) or from a 'data' event. */
   onChunk(chunk: Buffer, borrowed: boolean): void {
-    const wipe = borrowed && this.queue[0]?.secret === true;
+    const wipe = borrowed && this.secretAwaited();
     this.received(chunk, chunk.length, borrowed);
     // The scratch buffer outlives the reply and is reachable from the socket (inspect shows it).
     if (wipe) chunk.fill(0);
+  }
+
+  /** Some operation awaiting a reply may take a secret (a session token) from this read: pipelined, not only the head. */
+  private secretAwaited(): boolean {
+    const queue = this.queue;
+    for (let i = 0; i < queue.length; i++) if (queue[i]!.secret) return true;
+    return false;
   }
 
   /** `count` bytes arrived, in `chunk` or (undefined) straight into the lent body region. */

@@ -5,7 +5,8 @@ import { TcpConnection } from '../../lib/net/tcp-connection';
 import type { Connection } from '../../lib/node-transport';
 import { decodeAsMsgHeader } from '../../lib/protocol/as-msg';
 import { CHANNEL_NAMES } from '../../lib/telemetry';
-import { asMsgFrame, asMsgRecord, lastRecord } from '../../lib/testing/frame-builders';
+import { adminFrame, adminRecord, asMsgFrame, asMsgRecord, lastRecord } from '../../lib/testing/frame-builders';
+import { readerOf } from '../../lib/net/socket-reader';
 import { LoopbackServer, sleep, type Peer } from '../helpers/loopback-server';
 import { expectAerospikeError, outcome, paddedRequest } from '../helpers/transport-harness';
 
@@ -188,5 +189,27 @@ describe('TcpTransport pipelining (pipeline: true)', () => {
     await Promise.all([1, 2].map((n) => firstValueFrom(transport.command$(conn, tagged(n), 1000))));
     const frames = await lastValueFrom(transport.stream$(conn, tagged(3), 1000).pipe(toArray()));
     expect(frames.length).toBe(1);
+  });
+
+  it('wipes the reused read buffer after a read holding a pipelined admin reply, though an as_msg reply led the read', async () => {
+    const token = Buffer.from('pipelined-admin-token-5c1e');
+    script = async (peer) => {
+      await peer.readFrame();
+      await peer.readFrame();
+      // both replies in one write: one read, led by the as_msg reply, whose operation holds no secret
+      peer.write(Buffer.concat([tagged(1), adminFrame(adminRecord({ fields: [{ type: 5, data: token }] }))]));
+      await peer.readFrame();
+    };
+    conn = await connect(true);
+    const adminRequest = adminFrame(adminRecord({ command: 0 }));
+    const [first, admin] = await Promise.all([
+      firstValueFrom(transport.command$(conn, tagged(1), 1000)),
+      firstValueFrom(transport.command$(conn, adminRequest, 1000, { messageType: 'admin' })),
+    ]);
+    expect(generationOf(first)).toBe(1);
+    expect(admin.includes(token)).toBeTrue();
+    const scratch = (readerOf((conn as TcpConnection)['socket'])! as unknown as { scratch: Buffer }).scratch;
+    expect(scratch.length).toBeGreaterThan(0);
+    expect(scratch.includes(token)).toBeFalse();
   });
 });
