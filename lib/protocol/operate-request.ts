@@ -85,7 +85,9 @@ export function decodeOperateReply(body: Uint8Array, nowMs: number, owned = fals
     const bin = b.toString('utf8', at + 8, at + 8 + nameLength);
     const value = decodeBinValueAt(b, b[at + 5]!, at + 8 + nameLength, at + 4 + size, owned);
     results.push({ bin, value });
-    bins[bin] = value;
+    // with one result per operation (a map or list op in the call) the server answers getHeader and
+    // delete with an empty-named null: a result in its place, but no bin of the record
+    if (nameLength > 0) bins[bin] = value;
     at += 4 + size;
   }
   return {

@@ -2,6 +2,7 @@ import { Info1, Info2, OpType, ParticleType } from '../../lib/protocol/constants
 import { decodeOperateReply, encodeOperate, type OperateOptions } from '../../lib/protocol/operate-request';
 import { op, type Operation } from '../../lib/protocol/operations';
 import type { Value } from '../../lib/protocol/value';
+import { asMsgRecord } from '../../lib/testing/frame-builders';
 import { captureFrames } from '../helpers/capture-vectors';
 import { officialStep } from '../helpers/official-client-frames';
 
@@ -22,6 +23,14 @@ describe('operate against the captures', () => {
     expect(reply.generation).toBe(2);
     expect(reply.ttlSeconds).toBe(-1);
     expect(reply.resultCode).toBe(0);
+  });
+
+  it('keeps the empty-named null the server answers getHeader with, one result per op, out of the bins', () => {
+    // what Aerospike 8.1.2 answers to [op.getHeader(), op.mapGetByKey('m', 'a')]: ('' → null), ('m' → 1)
+    const body = asMsgRecord({ generation: 2, ops: [{ op: OpType.READ, name: '' }, { op: OpType.READ, name: 'm', value: 1 }] });
+    const reply = decodeOperateReply(body, NOW_MS);
+    expect(reply.results).toEqual([{ bin: '', value: null }, { bin: 'm', value: 1 }]);
+    expect(Object.keys(reply.bins)).toEqual(['m']);
   });
 });
 
