@@ -79,6 +79,8 @@ function read(request: RecordRequest, record: StoredRecord | undefined): Outcome
 
 function remove(request: RecordRequest, namespace: string, digest: Buffer, record: StoredRecord | undefined, store: SimulatedStore): Outcome {
   const { header } = request;
+  // Community Edition (the node's `edition`) refuses a durable delete before it looks at the record
+  if ((header.info2 & Info2.DURABLE_DELETE) !== 0) return refuse(ResultCode.ENTERPRISE_ONLY, undefined);
   if (record === undefined) return refuse(ResultCode.KEY_NOT_FOUND, undefined);
   // a stale generation on delete answers generation 0 and void time 0, unlike a stale put
   if ((header.info2 & Info2.GENERATION) !== 0 && record.generation !== header.generation) return refuse(ResultCode.GENERATION_ERROR, undefined);

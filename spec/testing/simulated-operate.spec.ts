@@ -137,6 +137,13 @@ describe('SimulatedNode single-record commands and operations', () => {
       expect(header(await send(encodeTouch(key('touch-missing'))))).toEqual([2, 0]);
       expect(header(await send(encodeTouch(key('touch'), { generation: 1 })))).toEqual([3, 3]);
     });
+
+    it('refuses a durable delete with 25 (enterprise_only, the node is Community Edition) and keeps the record', async () => {
+      await put('durable', { a: 1 });
+      expect(header(await send(encodeDelete(key('durable'), { durableDelete: true })))).toEqual([25, 0]);
+      expect((await get('durable')).bins).toEqual(jasmine.objectContaining({ a: 1 }));
+      expect(header(await send(encodeDelete(key('durable'))))).toEqual([0, 0]);
+    });
   });
 
   describe('scalar operations', () => {
