@@ -9,10 +9,12 @@ import { encodeAsMsgRecord, type OpSpec } from '../protocol/as-msg-encoder';
 import { ResultCode } from '../protocol/result-codes';
 import type { RawParticle } from '../protocol/raw-value';
 import { canonicalParticle, executeCdt } from './simulated-cdt';
-import type { SimulatedStore, StoredRecord } from './simulated-store';
+import { TTL_DONT_UPDATE, TTL_NEVER_EXPIRE, type SimulatedStore, type StoredRecord } from './simulated-store';
 
 /** Bin names longer than this are refused with bin_name_too_long (21). */
 const MAX_BIN_NAME_BYTES = 15;
+/** The server's largest TTL (10 years, its max-ttl); larger request TTLs but -1 and -2 are parameter_error (4). */
+const MAX_TTL_SECONDS = 315_360_000;
 const NO_BYTES = Buffer.alloc(0);
 const NULL_PARTICLE: RawParticle = { particleType: ParticleType.NULL, bytes: NO_BYTES };
 
@@ -58,6 +60,11 @@ export function executeRecordCommand(request: RecordRequest, namespace: string, 
   return reply(write(request, namespace, digest, existing, store));
 }
 
+/** A request TTL the server takes: up to 10 years, or -1 (never expire) / -2 (don't update) as u32. */
+function validTtl(ttl: number): boolean {
+  return ttl <= MAX_TTL_SECONDS || ttl === TTL_NEVER_EXPIRE || ttl === TTL_DONT_UPDATE;
+}
+
 function nameTooLong(ops: readonly RecordRequestOp[]): boolean {
   return ops.some((op) => Buffer.byteLength(op.name, 'utf8') > MAX_BIN_NAME_BYTES);
 }
@@ -90,7 +97,8 @@ function remove(request: RecordRequest, namespace: string, digest: Buffer, recor
 
 function write(request: RecordRequest, namespace: string, digest: Buffer, record: StoredRecord | undefined, store: SimulatedStore): Outcome {
   const { header, fields, ops } = request;
-  // a write checks bin names before it looks at the record: generation and void time 0
+  // a write checks the TTL and its ops before it looks at the record: generation and void time 0
+  if (!validTtl(header.recordTtl)) return refuse(ResultCode.PARAMETER_ERROR, undefined);
   if (nameTooLong(ops)) return refuse(ResultCode.BIN_NAME_TOO_LONG, undefined);
   if ((header.info3 & (Info3.UPDATE_ONLY | Info3.REPLACE_ONLY)) !== 0 && record === undefined) return refuse(ResultCode.KEY_NOT_FOUND, undefined);
   if ((header.info2 & Info2.CREATE_ONLY) !== 0 && record !== undefined) return refuse(ResultCode.KEY_EXISTS, record);

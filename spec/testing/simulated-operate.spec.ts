@@ -144,6 +144,16 @@ describe('SimulatedNode single-record commands and operations', () => {
       expect((await get('durable')).bins).toEqual(jasmine.objectContaining({ a: 1 }));
       expect(header(await send(encodeDelete(key('durable'))))).toEqual([0, 0]);
     });
+
+    it('refuses a TTL over 10 years (the server\'s max-ttl) with 4 and stores nothing; 10 years, -1 and -2 are taken', async () => {
+      const tenYears = 315_360_000;
+      expect(header(await put('ttl', { a: 1 }, { ttlSeconds: tenYears + 1 }))).toEqual([4, 0]);
+      expect((await get('ttl')).resultCode).toBe(2);
+      expect(header(await put('ttl', { a: 1 }, { ttlSeconds: tenYears }))).toEqual([0, 1]);
+      expect(header(await send(encodeTouch(key('ttl'), { ttlSeconds: tenYears + 1 })))).toEqual([4, 0]);
+      expect(header(await put('ttl', { a: 2 }, { ttlSeconds: -1 }))).toEqual([0, 2]);
+      expect(header(await put('ttl', { a: 3 }, { ttlSeconds: -2 }))).toEqual([0, 3]);
+    });
   });
 
   describe('scalar operations', () => {
