@@ -100,13 +100,15 @@ function write(request: RecordRequest, namespace: string, digest: Buffer, record
   // a write checks the TTL and its ops before it looks at the record: generation and void time 0
   if (!validTtl(header.recordTtl)) return refuse(ResultCode.PARAMETER_ERROR, undefined);
   if (nameTooLong(ops)) return refuse(ResultCode.BIN_NAME_TOO_LONG, undefined);
+  const replace = (header.info3 & (Info3.CREATE_OR_REPLACE | Info3.REPLACE_ONLY)) !== 0;
+  // the server refuses a replace that deletes a bin (a null write) rather than ignore the delete
+  if (replace && ops.some((op) => op.op === OpType.WRITE && op.particleType === ParticleType.NULL)) return refuse(ResultCode.PARAMETER_ERROR, undefined);
   if ((header.info3 & (Info3.UPDATE_ONLY | Info3.REPLACE_ONLY)) !== 0 && record === undefined) return refuse(ResultCode.KEY_NOT_FOUND, undefined);
   if ((header.info2 & Info2.CREATE_ONLY) !== 0 && record !== undefined) return refuse(ResultCode.KEY_EXISTS, record);
   if ((header.info2 & Info2.GENERATION) !== 0 && (record?.generation ?? 0) !== header.generation) return refuse(ResultCode.GENERATION_ERROR, record);
   if (ops.length === 0) return refuse(ResultCode.PARAMETER_ERROR, record);
 
   // ops run on a copy: a failing op leaves the record as it was
-  const replace = (header.info3 & (Info3.CREATE_OR_REPLACE | Info3.REPLACE_ONLY)) !== 0;
   const state: OpState = { bins: new Map(replace || record === undefined ? [] : record.bins) };
   const run = runOps(state, header, ops);
   if (typeof run === 'number') return refuse(run, record);

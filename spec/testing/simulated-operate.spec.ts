@@ -154,6 +154,15 @@ describe('SimulatedNode single-record commands and operations', () => {
       expect(header(await put('ttl', { a: 2 }, { ttlSeconds: -1 }))).toEqual([0, 2]);
       expect(header(await put('ttl', { a: 3 }, { ttlSeconds: -2 }))).toEqual([0, 3]);
     });
+
+    it('refuses replace and replace_only with a null bin (a bin delete) with 4 and keeps the record', async () => {
+      await put('rep-null', { x: 1 });
+      expect(header(await put('rep-null', { x: null, y: 1 }, { exists: 'replace' }))).toEqual([4, 0]);
+      expect(header(await put('rep-null', { x: null, y: 1 }, { exists: 'replace_only' }))).toEqual([4, 0]);
+      expect({ ...(await get('rep-null')).bins }).toEqual({ x: 1 });
+      // without replace a null still deletes the bin
+      expect(header(await put('rep-null', { x: null, y: 1 }))).toEqual([0, 2]);
+    });
   });
 
   describe('scalar operations', () => {
