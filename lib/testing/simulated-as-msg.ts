@@ -22,6 +22,8 @@ export interface AsMsgContext {
   readonly scanFrameBytes: number;
   readonly scanLastInFinalFrame: boolean;
   readonly authenticated: boolean;
+  /** Largest record a write may store (recordSize); larger: record_too_big (13). Default 1 MiB. */
+  readonly maxRecordSize?: number | undefined;
   readonly syntheticScan?: SyntheticScan | undefined;
   /** The node's relation to each partition (a SimulatedCluster's ownership); absent: every partition held. */
   readonly partitionAccess?: PartitionAccessFn | undefined;
@@ -121,7 +123,7 @@ export function handleAsMsg(body: Buffer, ctx: AsMsgContext): AsMsgReply {
   const digest = fields.get(FieldType.DIGEST_RIPE);
   if (digest === undefined || digest.length !== DIGEST_SIZE) return single({ resultCode: ResultCode.PARAMETER_ERROR });
   if (ctx.partitionAccess?.(namespace, partitionId(digest)) === 'unavailable') return single({ resultCode: ResultCode.PARTITION_UNAVAILABLE });
-  return { kind, frames: [asMsgReplyFrame([executeRecordCommand(request, namespace, digest, ctx.store)], compress)] };
+  return { kind, frames: [asMsgReplyFrame([executeRecordCommand(request, namespace, digest, ctx.store, ctx.maxRecordSize)], compress)] };
 }
 
 /** Bins a read returns: none (NOBINDATA), all (GET_ALL or no ops), or the READ ops' names that exist. */

@@ -48,6 +48,13 @@ export interface SimulatedNodeOptions {
   readonly clock?: () => number;
   /** Largest request body accepted; larger declared lengths close the socket. Default 128 MiB. */
   readonly maxFrameBytes?: number;
+  /**
+   * The namespace's max-record-size: a write whose record would be larger answers record_too_big (13)
+   * and stores nothing. Counted: a 40-byte header, the set name, the stored key, and per bin its name,
+   * 6 bytes and the value's particle bytes (close to the server's stored record). Default 1 MiB, the
+   * server's default.
+   */
+  readonly maxRecordSize?: number;
   readonly faults?: SimulatedFaults;
   /** The `cluster-name` info value. Default: none (`null`). */
   readonly clusterName?: string;

@@ -306,6 +306,7 @@ export class SimulatedNode {
       scanFrameBytes: this.options.scanFrameBytes ?? 128 * 1024,
       scanLastInFinalFrame: this.options.scanLastInFinalFrame ?? false,
       authenticated: conn.authenticated,
+      maxRecordSize: this.options.maxRecordSize,
       syntheticScan: this.options.syntheticScan,
       partitionAccess: this.options.cluster?.partitionAccess.bind(this.options.cluster),
     });

@@ -13,8 +13,14 @@ import { TTL_DONT_UPDATE, TTL_NEVER_EXPIRE, type SimulatedStore, type StoredReco
 
 /** Bin names longer than this are refused with bin_name_too_long (21). */
 const MAX_BIN_NAME_BYTES = 15;
+/** The server's max-record-size default (1 MiB): a larger record is refused with record_too_big (13). */
+export const DEFAULT_MAX_RECORD_SIZE = 1024 * 1024;
 /** The server's largest TTL (10 years, its max-ttl); larger request TTLs but -1 and -2 are parameter_error (4). */
 const MAX_TTL_SECONDS = 315_360_000;
+/** Fixed bytes counted for every record in recordSize (the server's flat record header). */
+const RECORD_HEADER_BYTES = 40;
+/** Bytes counted per bin besides its name and value: name length, particle type, value length. */
+const BIN_OVERHEAD_BYTES = 6;
 const NO_BYTES = Buffer.alloc(0);
 const NULL_PARTICLE: RawParticle = { particleType: ParticleType.NULL, bytes: NO_BYTES };
 
@@ -52,12 +58,29 @@ function refuse(resultCode: number, record: StoredRecord | undefined): Outcome {
 }
 
 /** Executes a get, exists, put, touch, delete or operate on `store` and returns the encoded reply record. */
-export function executeRecordCommand(request: RecordRequest, namespace: string, digest: Buffer, store: SimulatedStore): Buffer {
+export function executeRecordCommand(
+  request: RecordRequest,
+  namespace: string,
+  digest: Buffer,
+  store: SimulatedStore,
+  maxRecordSize: number = DEFAULT_MAX_RECORD_SIZE,
+): Buffer {
   const { header } = request;
   const existing = store.get(namespace, digest);
   if ((header.info2 & Info2.WRITE) === 0) return reply(read(request, existing));
   if ((header.info2 & Info2.DELETE) !== 0) return reply(remove(request, namespace, digest, existing, store));
-  return reply(write(request, namespace, digest, existing, store));
+  return reply(write(request, namespace, digest, existing, store, maxRecordSize));
+}
+
+/**
+ * The size a write's record is checked against maxRecordSize with, close to the server's stored
+ * (flat) record: a 40-byte header, the set name, the KEY field when sent, and per bin its name, 6 bytes
+ * (name length, particle type, value length) and the particle bytes.
+ */
+export function recordSize(set: string, key: Buffer | undefined, bins: ReadonlyMap<string, RawParticle>): number {
+  let size = RECORD_HEADER_BYTES + Buffer.byteLength(set, 'utf8') + (key?.length ?? 0);
+  for (const [name, particle] of bins) size += BIN_OVERHEAD_BYTES + Buffer.byteLength(name, 'utf8') + particle.bytes.length;
+  return size;
 }
 
 /** A request TTL the server takes: up to 10 years, or -1 (never expire) / -2 (don't update) as u32. */
@@ -95,7 +118,14 @@ function remove(request: RecordRequest, namespace: string, digest: Buffer, recor
   return { resultCode: ResultCode.OK };
 }
 
-function write(request: RecordRequest, namespace: string, digest: Buffer, record: StoredRecord | undefined, store: SimulatedStore): Outcome {
+function write(
+  request: RecordRequest,
+  namespace: string,
+  digest: Buffer,
+  record: StoredRecord | undefined,
+  store: SimulatedStore,
+  maxRecordSize: number,
+): Outcome {
   const { header, fields, ops } = request;
   // a write checks the TTL and its ops before it looks at the record: generation and void time 0
   if (!validTtl(header.recordTtl)) return refuse(ResultCode.PARAMETER_ERROR, undefined);
@@ -119,11 +149,13 @@ function write(request: RecordRequest, namespace: string, digest: Buffer, record
     return { resultCode: ResultCode.OK, results: run };
   }
   const set = fields.get(FieldType.SET)?.toString('utf8') ?? '';
+  const key = fields.get(FieldType.KEY) ?? record?.key;
+  if (recordSize(set, key, state.bins) > maxRecordSize) return refuse(ResultCode.RECORD_TOO_BIG, record);
   const { record: target, created } = store.getOrCreate(namespace, set, digest);
   target.bins.clear();
   for (const [name, particle] of state.bins) target.bins.set(name, particle);
-  const key = fields.get(FieldType.KEY);
-  if (key !== undefined) target.key = Buffer.from(key);
+  const sentKey = fields.get(FieldType.KEY);
+  if (sentKey !== undefined) target.key = Buffer.from(sentKey);
   // generation is 16 bits on the server and wraps past zero
   target.generation = target.generation >= 0xffff ? 1 : target.generation + 1;
   store.applyTtl(target, header.recordTtl, created);

@@ -214,6 +214,15 @@ describe('SimulatedCluster', () => {
       const others = cluster.nodes.filter((n) => n !== master);
       expect(others.map((n) => n.stats.requests.put + n.stats.requests.get)).toEqual([0, 0]);
     });
+
+    it('gives every node the maxRecordSize option: a larger record is record_too_big (13) on each', async () => {
+      await start({ maxRecordSize: 100 });
+      // counted: 40 header + 1 set name 's' + per bin 6 + 1 name 'b' + the blob = 48 + blob
+      for (const [i, node] of cluster.nodes.entries()) {
+        expect((await command(node, encodePut(key(100 + i), { b: Buffer.alloc(53) }))).resultCode).toBe(13);
+        expect((await command(node, encodePut(key(100 + i), { b: Buffer.alloc(52) }))).resultCode).toBe(0);
+      }
+    });
   });
 
   describe('scan', () => {

@@ -163,6 +163,18 @@ describe('SimulatedNode single-record commands and operations', () => {
       // without replace a null still deletes the bin
       expect(header(await put('rep-null', { x: null, y: 1 }))).toEqual([0, 2]);
     });
+
+    it('refuses a record over max-record-size (default 1 MiB) with 13 and stores nothing; one at the limit is stored', async () => {
+      // counted (recordSize): 40 header + 3 set name 'ops' + per bin 6 + 1 name 'b' + the blob = 50 + blob
+      const limit = 1024 * 1024;
+      expect(header(await put('big', { b: Buffer.alloc(limit + 10) }))).toEqual([13, 0]);
+      expect((await get('big')).resultCode).toBe(2);
+      expect(header(await put('big', { b: Buffer.alloc(limit - 50 + 1) }))).toEqual([13, 0]);
+      expect(header(await put('big', { b: Buffer.alloc(limit - 50) }))).toEqual([0, 1]);
+      // growing an existing record past the limit answers its generation and keeps it
+      expect(header(await put('big', { c: 1 }))).toEqual([13, 1]);
+      expect((await get('big')).bins.c).toBeUndefined();
+    });
   });
 
   describe('scalar operations', () => {
