@@ -49,6 +49,10 @@ export class SimulatedNode {
   private reservation: PortReservation | undefined;
 
   private constructor(options: SimulatedNodeOptions) {
+    const { maxRecordSize } = options;
+    if (maxRecordSize !== undefined && (typeof maxRecordSize !== 'number' || !Number.isInteger(maxRecordSize) || maxRecordSize < 1)) {
+      throw new RangeError(`maxRecordSize must be a positive integer, got ${String(maxRecordSize)}`);
+    }
     this.options = options;
     this.host = options.host ?? '127.0.0.1';
     this.faults = options.faults ?? {};

@@ -56,6 +56,12 @@ describe('SimulatedNode', () => {
     await node.stop();
   });
 
+  it('refuses a maxRecordSize that is not a positive integer, before it listens', async () => {
+    for (const bad of [0, -1, 1.5, NaN, '100']) {
+      await expectAsync(SimulatedNode.start({ maxRecordSize: bad as number })).toBeRejectedWithError(RangeError, /maxRecordSize/);
+    }
+  });
+
   describe('info', () => {
     it('answers build, node, namespaces, status, statistics and peers-clear-std in one reply', async () => {
       const client = await open();
