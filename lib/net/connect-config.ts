@@ -119,6 +119,19 @@ function loginFields(opts: LoginOptions, authMode: AuthMode): LoginOptions {
 }
 
 export function resolveConnectConfig(host: unknown, port: unknown, opts: ConnectOptions | undefined): ConnectConfig {
+  return resolve(host, port, opts, true);
+}
+
+/**
+ * resolveConnectConfig's call-time checks without building a TLS context (its tlsContext is
+ * undefined even with the tls option): for transports that never open a socket (FakeTransport),
+ * so they throw the same TypeError/RangeError for the same option as TcpTransport.
+ */
+export function checkConnectOptions(host: unknown, port: unknown, opts: ConnectOptions | undefined): ConnectConfig {
+  return resolve(host, port, opts, false);
+}
+
+function resolve(host: unknown, port: unknown, opts: ConnectOptions | undefined, buildTlsContext: boolean): ConnectConfig {
   if (typeof host !== 'string' || host.length === 0) throw new TypeError(`host must be a non-empty string, got ${describeValue(host)}`);
   if (typeof port !== 'number' || !Number.isInteger(port)) throw new TypeError(`port must be an integer, got ${describeValue(port)}`);
   if (port < 1 || port > 65535) throw new RangeError(`port must be in 1..65535, got ${port}`);
@@ -141,7 +154,7 @@ export function resolveConnectConfig(host: unknown, port: unknown, opts: Connect
     if (sn !== undefined && sn !== null && (typeof sn !== 'string' || sn.length === 0)) throw new TypeError(`tls.servername must be a non-empty string or null, got ${describeValue(sn)}`);
     if (o.tls.rejectUnauthorized !== undefined) checkBoolean('tls.rejectUnauthorized', o.tls.rejectUnauthorized, true);
   }
-  const tlsContext = o.tls === undefined ? undefined : tlsSecureContext(o.tls);
+  const tlsContext = o.tls === undefined || !buildTlsContext ? undefined : tlsSecureContext(o.tls);
   const allowInsecureExternal = checkBoolean('allowInsecureExternalAuth', o.allowInsecureExternalAuth, false);
   const auth = checkLoginOptions(o, o.tls !== undefined, allowInsecureExternal, false);
   const address = `${host.includes(':') ? `[${host}]` : host}:${port}`;

@@ -21,12 +21,11 @@ import type {
   TransportOptions,
 } from '../node-transport';
 import { maybeCompressFrame } from '../protocol/compression';
-import { MessageType, PROTO_HEADER_SIZE, PROTO_VERSION } from '../protocol/constants';
 import { encodeInfoRequest, parseInfoReply } from '../protocol/info';
 import { decodeLoginReply } from '../protocol/login';
-import { decodeProtoHeader } from '../protocol/proto-header';
 import { cancelSpan, channels, closeSpan, hasSpanSubscribers, openSpan, type SpanContext } from '../telemetry';
-import { checkLoginOptions, checkTimeout, connectCredentials, describeValue, resolveConnectConfig } from './connect-config';
+import { checkCommandCall, checkStreamCall, PLAIN_COMMAND, type CheckedCommand } from './call-checks';
+import { checkLoginOptions, connectCredentials, describeValue, resolveConnectConfig } from './connect-config';
 import { connectLogin$, singleLogin$, type LoginOutcome } from './login-flow';
 import { backpressuredFrames } from './frame-iterable';
 import { defaultSocketFactory, openSocket$, type SocketFactory } from './open-socket';
@@ -182,11 +181,8 @@ export class TcpTransport implements NodeTransport {
 
   stream$(conn: Connection, request: Request, deadlineMs: number, opts?: StreamOptions): Observable<Buffer> {
     const tcp = this.own(conn);
-    const spec = this.commandSpec(tcp, request, deadlineMs, opts, false);
-    if (spec.kind !== 'as_msg') throw new TypeError("stream$ reads as_msg frames only: messageType must be 'as_msg' or absent");
-    const lend = opts?.lendFrames;
-    if (lend !== undefined && typeof lend !== 'boolean') throw new TypeError(`lendFrames must be a boolean, got ${describeValue(lend)}`);
-    return this.run$(tcp, request, lend === true ? lendingSpec(spec) : spec, streamRead);
+    const spec = this.checkedSpec(tcp, checkStreamCall(request, deadlineMs, opts), deadlineMs, false);
+    return this.run$(tcp, request, opts?.lendFrames === true ? lendingSpec(spec) : spec, streamRead);
   }
 
   /**
@@ -233,28 +229,13 @@ export class TcpTransport implements NodeTransport {
   }
 
   private commandSpec(conn: TcpConnection, request: Request, deadlineMs: number, opts: CommandOptions | undefined, pipelinable: boolean): RunSpec {
-    const requestType = checkRequest(request);
-    if (typeof deadlineMs !== 'number' || !(deadlineMs > 0) || deadlineMs === Infinity) checkTimeout('deadlineMs', deadlineMs);
-    if (opts === undefined) return this.plainSpec(conn, deadlineMs, pipelinable);
-    if (opts === null || typeof opts !== 'object') throw new TypeError(`options must be an object, got ${describeValue(opts)}`);
-    const o = opts ?? {};
-    if (o.useCompression !== undefined && typeof o.useCompression !== 'boolean') {
-      throw new TypeError(`useCompression must be a boolean, got ${describeValue(o.useCompression)}`);
-    }
-    if (o.messageType !== undefined && o.messageType !== 'as_msg' && o.messageType !== 'admin') {
-      throw new TypeError(`messageType must be 'as_msg' or 'admin', got ${describeValue(o.messageType)}`);
-    }
-    if (o.attempt !== undefined && typeof o.attempt !== 'number') throw new TypeError(`attempt must be a number, got ${describeValue(o.attempt)}`);
-    if (o.attempt !== undefined && (!Number.isInteger(o.attempt) || o.attempt < 0)) {
-      throw new RangeError(`attempt must be a non-negative integer, got ${describeValue(o.attempt)}`);
-    }
-    const kind = o.messageType ?? 'as_msg';
-    // info and admin requests are never compressed, nor is an already compressed frame
-    const compress = o.useCompression === true && kind === 'as_msg' && requestType === MessageType.AS_MSG;
-    const attempt = o.attempt ?? 0;
+    return this.checkedSpec(conn, checkCommandCall(request, deadlineMs, opts), deadlineMs, pipelinable);
+  }
+
+  private checkedSpec(conn: TcpConnection, checked: CheckedCommand, deadlineMs: number, pipelinable: boolean): RunSpec {
     // a cluster client's first attempt passes options that change nothing: the plain spec serves it
-    if (kind === 'as_msg' && !compress && attempt === 0) return this.plainSpec(conn, deadlineMs, pipelinable);
-    return runSpec(conn, kind, deadlineMs, compress, attempt, pipelinable && conn.config.pipeline);
+    if (checked === PLAIN_COMMAND) return this.plainSpec(conn, deadlineMs, pipelinable);
+    return runSpec(conn, checked.kind, deadlineMs, checked.compress, checked.attempt, pipelinable && conn.config.pipeline);
   }
 
   /** The spec of an uncompressed first-attempt as_msg call: the same call shape again (a loop of gets) reuses it, as it is immutable. */
@@ -345,32 +326,4 @@ function byteLength(request: Request): number {
   let n = 0;
   for (const part of request as readonly Uint8Array[]) n += part.length;
   return n;
-}
-
-/** A request must be exactly one complete version-2 frame (possibly given in parts); returns its type. */
-function checkRequest(request: Request): number {
-  if (request instanceof Uint8Array && request.length >= PROTO_HEADER_SIZE) {
-    // the common case, without allocating: one whole frame in one buffer
-    const length = ((request[2]! << 8) | request[3]!) * 0x1_0000_0000 + (((request[4]! << 24) | (request[5]! << 16) | (request[6]! << 8) | request[7]!) >>> 0);
-    const type = request[1]!;
-    if (request[0] === PROTO_VERSION && length === request.length - PROTO_HEADER_SIZE && (type === MessageType.AS_MSG || type === MessageType.ADMIN || type === MessageType.AS_MSG_COMPRESSED)) {
-      return type;
-    }
-  }
-  const parts: readonly Uint8Array[] = request instanceof Uint8Array ? [request] : Array.isArray(request) ? request : [];
-  if (parts.length === 0 || parts.some((p) => !(p instanceof Uint8Array))) {
-    throw new TypeError(`request must be a Uint8Array or a non-empty array of Uint8Array, got ${describeValue(request)}`);
-  }
-  const total = byteLength(parts);
-  if (total < PROTO_HEADER_SIZE) throw new RangeError(`request must be a whole frame (at least ${PROTO_HEADER_SIZE} bytes), got ${total}`);
-  const head = parts[0]!.length >= PROTO_HEADER_SIZE ? parts[0]! : toBuffer(parts).subarray(0, PROTO_HEADER_SIZE);
-  const header = decodeProtoHeader(head);
-  if (header.version !== PROTO_VERSION) throw new RangeError(`request header version must be ${PROTO_VERSION}, got ${header.version}`);
-  if (header.length !== total - PROTO_HEADER_SIZE) {
-    throw new RangeError(`request header declares a ${header.length}-byte body but ${total - PROTO_HEADER_SIZE} bytes follow it`);
-  }
-  if (header.type !== MessageType.AS_MSG && header.type !== MessageType.ADMIN && header.type !== MessageType.AS_MSG_COMPRESSED) {
-    throw new RangeError(`request type must be as_msg (3), admin (2) or compressed (4), got ${header.type}`);
-  }
-  return header.type;
 }
