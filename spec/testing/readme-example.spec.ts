@@ -2,7 +2,10 @@ import { catchError, finalize, switchMap, throwError, type Observable } from 'rx
 import { AerospikeError } from '../../lib/errors';
 import type { Connection, NodeTransport, Request } from '../../lib/node-transport';
 import { FakeTransport } from '../../lib/testing/fake-transport';
-import { asMsgRecord } from '../../lib/testing/frame-builders';
+import { asMsgFrame, asMsgRecord } from '../../lib/testing/frame-builders';
+
+/** The README's request: a whole as_msg frame (TcpTransport and FakeTransport refuse anything else). */
+const request = asMsgFrame(asMsgRecord());
 import { testScheduler } from './marble-helpers';
 
 /**
@@ -27,7 +30,7 @@ describe('README example: withOneRetryOnTimeout', () => {
       fake.scriptCommand('n1', slow); // slower than the 5 ms deadline
       fake.scriptCommand('n1', cold('--r|', { r: reply }));
       fake.connect$('10.0.0.1', 3000).subscribe((conn) => {
-        expectObservable(withOneRetryOnTimeout(fake, conn, Buffer.alloc(8), 5)).toBe('-------(r|)', { r: reply });
+        expectObservable(withOneRetryOnTimeout(fake, conn, request, 5)).toBe('-------(r|)', { r: reply });
       });
       expectSubscriptions(slow.subscriptions).toBe('^----!');
     });
@@ -41,10 +44,10 @@ describe('README example: withOneRetryOnTimeout', () => {
       const pending = cold('----r|', { r: asMsgRecord() });
       fake.scriptCommand('n1', pending);
       fake.connect$('10.0.0.1', 3000).subscribe((conn) => {
-        expectObservable(withOneRetryOnTimeout(fake, conn, Buffer.alloc(8), 5)).toBe('-#', undefined, boom.withContext('10.0.0.1:3000', true));
+        expectObservable(withOneRetryOnTimeout(fake, conn, request, 5)).toBe('-#', undefined, boom.withContext('10.0.0.1:3000', true));
       });
       fake.connect$('10.0.0.1', 3000).subscribe((conn) => {
-        expectObservable(withOneRetryOnTimeout(fake, conn, Buffer.alloc(8), 5), '^-!').toBe('--');
+        expectObservable(withOneRetryOnTimeout(fake, conn, request, 5), '^-!').toBe('--');
       });
       expectSubscriptions(pending.subscriptions).toBe('^-!');
     });
