@@ -116,6 +116,9 @@ export interface HandleState {
   readonly inFlight: InFlight[];
   /** Connected with `pipeline: true`. */
   readonly pipeline: boolean;
+  /** Connected with the tls option, and allowInsecureExternalAuth: login$'s auth rules depend on them. */
+  readonly tls: boolean;
+  readonly allowInsecureExternalAuth: boolean;
 }
 
 /** The handle callers hold. Its state is private, so util.inspect shows only host, port and name. */

@@ -16,10 +16,11 @@ import type {
   Request,
   StreamOptions,
 } from '../node-transport';
-import { DEFAULT_MAX_FRAME_BYTES } from '../protocol/constants';
 import { encodeInfoRequest } from '../protocol/info';
 import { checkStreamFrame } from './fake-frames';
 import { backpressuredFrames } from '../net/frame-iterable';
+import { checkCommandCall, checkStreamCall } from '../net/call-checks';
+import { checkConnectOptions, checkLoginOptions, describeValue } from '../net/connect-config';
 import { abortAll, FakeFlow, killHandle, operation$, timeoutError, withContext, type OpShape } from './fake-operation';
 import {
   FakeConnection,
@@ -36,8 +37,6 @@ import {
   type ScriptEntry,
   type StreamScript,
 } from './fake-node';
-
-const DEFAULT_CONNECT_TIMEOUT_MS = 5000;
 
 export interface FakeTransportOptions {
   /** Scheduler of every deadline (default asyncScheduler, which runs in virtual time inside TestScheduler.run). */
@@ -193,15 +192,17 @@ export class FakeTransport implements NodeTransport {
 
   // ---- NodeTransport -------------------------------------------------------------------------
 
-  /** Never runs auth: credentials are accepted and ignored (script a login failure with scriptConnect). */
-  connect$(host: string, port: number, opts: ConnectOptions = {}): Observable<Connection> {
-    const connectTimeoutMs = optionalDeadline(opts.connectTimeoutMs, 'connectTimeoutMs') ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const infoTimeoutMs = optionalDeadline(opts.infoTimeoutMs, 'infoTimeoutMs') ?? connectTimeoutMs;
-    const connLoginTimeoutMs = optionalDeadline(opts.loginTimeoutMs, 'loginTimeoutMs') ?? connectTimeoutMs;
-    optionalDeadline(opts.loginTimeoutMs, 'loginTimeoutMs');
-    const maxFrameBytes = opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  /**
+   * Never runs auth: credentials are accepted and ignored (script a login failure with scriptConnect).
+   * The options are checked at call time as TcpTransport checks them (the tls option too, but no TLS
+   * context is built: a key or certificate TcpTransport would refuse is accepted here).
+   */
+  connect$(host: string, port: number, opts?: ConnectOptions): Observable<Connection> {
+    const config = checkConnectOptions(host, port, opts);
+    const { connectTimeoutMs, infoTimeoutMs, loginTimeoutMs: connLoginTimeoutMs, maxFrameBytes, pipeline } = config;
+    const nodeName = config.nodeName;
     const address = `${host}:${port}`;
-    const label = opts.nodeName ?? address;
+    const label = nodeName ?? address;
     return new Observable<Connection>((subscriber) => {
       const node = this.nodesByAddress.get(address);
       if (node === undefined) {
@@ -227,10 +228,11 @@ export class FakeTransport implements NodeTransport {
               subscriber.error(new AerospikeError('connection_error', `connection to ${address} reset (node ${node.id} was disconnected)`, { node: label }));
               return;
             }
-            const pipeline = opts.pipeline === true;
-            const state: HandleState = { node, label, infoTimeoutMs, loginTimeoutMs: connLoginTimeoutMs, maxFrameBytes, closed: false, deadReason: null, inFlight: [], pipeline };
+            const tls = config.tls !== undefined;
+            const allowInsecureExternalAuth = config.allowInsecureExternalAuth;
+            const state: HandleState = { node, label, infoTimeoutMs, loginTimeoutMs: connLoginTimeoutMs, maxFrameBytes, closed: false, deadReason: null, inFlight: [], pipeline, tls, allowInsecureExternalAuth };
             node.handles.add(state);
-            subscriber.next(new FakeConnection(host, port, opts.nodeName, state));
+            subscriber.next(new FakeConnection(host, port, nodeName, state));
             subscriber.complete();
           },
           error: (err: unknown) => subscriber.error(withContext(err, label, false)),
@@ -279,8 +281,8 @@ export class FakeTransport implements NodeTransport {
   }
 
   private streamWith$(conn: Connection, request: Request, deadlineMs: number, opts: StreamOptions | undefined, flow: FakeFlow | undefined): Observable<Buffer> {
+    checkStreamCall(request, deadlineMs, opts);
     const bytes = requestBytes(request);
-    checkDeadline(deadlineMs, 'deadlineMs');
     return operation$<Buffer>(conn, this.scheduler, (state) => ({
       shape: 'stream',
       deadlineMs,
@@ -293,7 +295,11 @@ export class FakeTransport implements NodeTransport {
   }
 
   login$(conn: Connection, opts: LoginOptions): Observable<LoginReply> {
-    const loginTimeoutMs = optionalDeadline(opts.loginTimeoutMs, 'loginTimeoutMs');
+    if (opts === null || typeof opts !== 'object') throw new TypeError(`login options must be an object, got ${describeValue(opts)}`);
+    // the auth rules that depend on the connection (pki and external need TLS) apply to a handle of this transport
+    const handle = FakeConnection.stateOf(conn);
+    checkLoginOptions(opts, handle?.tls ?? true, handle?.allowInsecureExternalAuth ?? true, true);
+    const loginTimeoutMs = opts.loginTimeoutMs;
     const recorded = { user: opts.user, authMode: opts.authMode, loginTimeoutMs: opts.loginTimeoutMs };
     return operation$<LoginReply>(conn, this.scheduler, (state) => {
       const deadlineMs = loginTimeoutMs ?? state.loginTimeoutMs;
@@ -321,8 +327,8 @@ export class FakeTransport implements NodeTransport {
   // ---- internals -----------------------------------------------------------------------------
 
   private single$(conn: Connection, shape: 'command' | 'commandStream', request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer> {
+    checkCommandCall(request, deadlineMs, opts);
     const bytes = requestBytes(request);
-    checkDeadline(deadlineMs, 'deadlineMs');
     return operation$<Buffer>(conn, this.scheduler, (state) => ({
       shape,
       deadlineMs,
@@ -364,21 +370,9 @@ export class FakeTransport implements NodeTransport {
   }
 }
 
-function checkDeadline(value: number, name: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new RangeError(`${name} must be a positive finite number, got ${String(value)}`);
-  }
-  return value;
-}
-
-function optionalDeadline(value: number | undefined, name: string): number | undefined {
-  return value === undefined ? undefined : checkDeadline(value, name);
-}
-
+/** A copy of a request checkRequest accepted. */
 function requestBytes(request: Request): Buffer {
-  if (request instanceof Uint8Array) return Buffer.from(request);
-  if (Array.isArray(request) && request.every((part) => part instanceof Uint8Array)) return Buffer.concat(request as Uint8Array[]);
-  throw new TypeError('request must be a Uint8Array or an array of Uint8Array');
+  return request instanceof Uint8Array ? Buffer.from(request) : Buffer.concat(request as readonly Uint8Array[]);
 }
 
 function nullPrototypeCopy(record: Readonly<Record<string, string>>): InfoReply {

@@ -208,6 +208,111 @@ export function describeTransportContract(name: string, makeHarness: () => Harne
       });
     });
 
+    // design §2: programmer errors throw at call time (before any I/O), of the same class and naming
+    // the same option on every transport, so a test on the fake fails where production would
+    describe('call-time checks', () => {
+      const throwsAt = (call: () => unknown, type: ErrorConstructor | RangeErrorConstructor | TypeErrorConstructor, message: RegExp): void => {
+        expect(call).toThrowError(type as ErrorConstructor, message);
+      };
+      const t = (): NodeTransport => h.transport;
+      const bad = (o: object): never => o as never;
+
+      it('command$ refuses a request whose header is not version 2 (Buffer.alloc(8))', () => {
+        throwsAt(() => t().command$(conn, Buffer.alloc(8), DEADLINE_MS), RangeError, /request header version must be 2/);
+      });
+      it('command$ refuses a request whose header length does not match the bytes that follow', () => {
+        throwsAt(() => t().command$(conn, Buffer.concat([REQ, Buffer.alloc(1)]), DEADLINE_MS), RangeError, /request header declares/);
+      });
+      it('command$ refuses a request shorter than a proto header', () => {
+        throwsAt(() => t().command$(conn, Buffer.from([2, 3, 0]), DEADLINE_MS), RangeError, /request must be a whole frame/);
+      });
+      it('command$ refuses an empty request array', () => {
+        throwsAt(() => t().command$(conn, [], DEADLINE_MS), TypeError, /request must be a Uint8Array or a non-empty array/);
+      });
+      it('command$ refuses a deadlineMs that is not a number with a TypeError', () => {
+        throwsAt(() => t().command$(conn, REQ, '100' as never), TypeError, /deadlineMs must be a number/);
+      });
+      it('command$ refuses an unknown messageType', () => {
+        throwsAt(() => t().command$(conn, REQ, DEADLINE_MS, bad({ messageType: 'info' })), TypeError, /messageType must be/);
+      });
+      it('command$ refuses a useCompression that is not a boolean', () => {
+        throwsAt(() => t().command$(conn, REQ, DEADLINE_MS, bad({ useCompression: 1 })), TypeError, /useCompression must be a boolean/);
+      });
+      it('command$ refuses an attempt that is not a number, or not a non-negative integer', () => {
+        throwsAt(() => t().command$(conn, REQ, DEADLINE_MS, bad({ attempt: '1' })), TypeError, /attempt must be a number/);
+        throwsAt(() => t().command$(conn, REQ, DEADLINE_MS, { attempt: -1 }), RangeError, /attempt must be a non-negative integer/);
+      });
+      it('command$ refuses options that are not an object', () => {
+        throwsAt(() => t().command$(conn, REQ, DEADLINE_MS, null as never), TypeError, /options must be an object/);
+      });
+      it('commandStream$ applies the same request and option checks', () => {
+        throwsAt(() => t().commandStream$(conn, Buffer.alloc(8), DEADLINE_MS), RangeError, /request header version must be 2/);
+        throwsAt(() => t().commandStream$(conn, REQ, DEADLINE_MS, bad({ messageType: 'info' })), TypeError, /messageType must be/);
+      });
+      it('stream$ refuses messageType admin (it reads as_msg frames only)', () => {
+        throwsAt(() => t().stream$(conn, REQ, DEADLINE_MS, bad({ messageType: 'admin' })), TypeError, /stream\$ reads as_msg frames only/);
+      });
+      it('stream$ refuses an invalid request and a lendFrames that is not a boolean', () => {
+        throwsAt(() => t().stream$(conn, Buffer.alloc(8), DEADLINE_MS), RangeError, /request header version must be 2/);
+        throwsAt(() => t().stream$(conn, REQ, DEADLINE_MS, bad({ lendFrames: 'yes' })), TypeError, /lendFrames must be a boolean/);
+      });
+      it('login$ refuses options that are not an object', () => {
+        throwsAt(() => t().login$!(conn, null as never), TypeError, /login options must be an object/);
+      });
+      it('login$ refuses options with nothing to send', () => {
+        throwsAt(() => t().login$!(conn, {}), TypeError, /login needs user/);
+      });
+      it("login$ refuses authMode 'pki' on a connection without tls", () => {
+        throwsAt(() => t().login$!(conn, { authMode: 'pki' }), TypeError, /authMode 'pki' requires the tls option/);
+      });
+      it("login$ refuses authMode 'external' with a password on a connection without tls", () => {
+        throwsAt(() => t().login$!(conn, { user: 'u', password: 'p', authMode: 'external' }), TypeError, /authMode 'external' sends the clear password/);
+      });
+      it('login$ refuses a loginTimeoutMs that is not a number with a TypeError', () => {
+        throwsAt(() => t().login$!(conn, bad({ user: 'u', password: 'p', loginTimeoutMs: '5' })), TypeError, /loginTimeoutMs must be a number/);
+      });
+      it('connect$ refuses an empty host', () => {
+        throwsAt(() => t().connect$('', 3000), TypeError, /host must be a non-empty string/);
+      });
+      it('connect$ refuses a port that is not an integer in 1..65535', () => {
+        throwsAt(() => t().connect$('127.0.0.1', 70000), RangeError, /port must be in 1\.\.65535/);
+        throwsAt(() => t().connect$('127.0.0.1', 3000.5), TypeError, /port must be an integer/);
+      });
+      it('connect$ refuses options that are not an object', () => {
+        throwsAt(() => t().connect$('127.0.0.1', 3000, 'fast' as never), TypeError, /connect options must be an object/);
+      });
+      it('connect$ refuses a maxFrameBytes that is not an integer in 1..2^48-1', () => {
+        throwsAt(() => t().connect$('127.0.0.1', 3000, { maxFrameBytes: 0 }), RangeError, /maxFrameBytes must be in/);
+        throwsAt(() => t().connect$('127.0.0.1', 3000, { maxFrameBytes: 1.5 }), TypeError, /maxFrameBytes must be an integer/);
+      });
+      it('connect$ refuses a nodeName that is not a string', () => {
+        throwsAt(() => t().connect$('127.0.0.1', 3000, bad({ nodeName: 7 })), TypeError, /nodeName must be a string/);
+      });
+      it('connect$ refuses boolean options (tcpNoDelay, pipeline) that are not booleans', () => {
+        throwsAt(() => t().connect$('127.0.0.1', 3000, bad({ tcpNoDelay: 'yes' })), TypeError, /tcpNoDelay must be a boolean/);
+        throwsAt(() => t().connect$('127.0.0.1', 3000, bad({ pipeline: 1 })), TypeError, /pipeline must be a boolean/);
+      });
+      it('connect$ refuses a connectTimeoutMs that is not a number with a TypeError', () => {
+        throwsAt(() => t().connect$('127.0.0.1', 3000, bad({ connectTimeoutMs: '1000' })), TypeError, /connectTimeoutMs must be a number/);
+      });
+      it('connect$ refuses a tls option that is not an object', () => {
+        throwsAt(() => t().connect$('127.0.0.1', 3000, bad({ tls: 'yes' })), TypeError, /tls must be an object/);
+      });
+      it("connect$ refuses authMode 'pki' without the tls option", () => {
+        throwsAt(() => t().connect$('127.0.0.1', 3000, { authMode: 'pki' }), TypeError, /authMode 'pki' requires the tls option/);
+      });
+      it("connect$ refuses authMode 'external' with a password without the tls option", () => {
+        throwsAt(() => t().connect$('127.0.0.1', 3000, { user: 'u', password: 'p', authMode: 'external' }), TypeError, /authMode 'external' sends the clear password/);
+      });
+      it('connect$ refuses a user without a password or sessionToken', () => {
+        throwsAt(() => t().connect$('127.0.0.1', 3000, { user: 'u' }), TypeError, /needs a password or a sessionToken/);
+      });
+      it("connect$ accepts valid tls, pki and external options at call time (the call builds nothing it can't)", () => {
+        expect(() => t().connect$('127.0.0.1', 3000, { tls: { servername: 'node1' }, authMode: 'pki' })).not.toThrow();
+        expect(() => t().connect$('127.0.0.1', 3000, { tls: {}, user: 'u', password: 'p', authMode: 'external' })).not.toThrow();
+      });
+    });
+
     it('unsubscribing from stream$ before the terminal frame releases the node side and kills the handle', async () => {
       h.script({ shape: 'stream', request: REQ, frames: [F1], then: 'stall' });
       const first = await new Promise<Buffer>((resolve) => {
