@@ -3,7 +3,7 @@
 // Pure: no observables or timers; errors are parse_error AerospikeErrors.
 
 import { parseError } from '../errors';
-import { findAsMsgLast } from '../protocol/as-msg';
+import { findAsMsgLast, walkAsMsgRecords } from '../protocol/as-msg';
 import { MessageType, PROTO_HEADER_SIZE, PROTO_VERSION } from '../protocol/constants';
 import { inflateCompressedBody } from '../protocol/compression';
 import { decodeProtoHeader } from '../protocol/proto-header';
@@ -30,4 +30,36 @@ export function checkStreamFrame(raw: Uint8Array, maxFrameBytes: number): { valu
     throw parseError(`unexpected proto type on a stream: expected one of [3, 4], got ${header.type}`);
   }
   return { value: frame, terminal: findAsMsgLast(frame.subarray(PROTO_HEADER_SIZE)) !== undefined };
+}
+
+/**
+ * command$ / commandStream$ replies under the connection's maxFrameBytes, as the socket reader
+ * refuses a frame declaring a longer body. A command$ script is one frame's body; a commandStream$
+ * script is whole frames (admin) or the frames' bodies run together (as_msg), where no frame can be
+ * shorter than the longest record it carried. Returns the reply as a Buffer.
+ */
+export function checkReplySize(raw: Uint8Array, maxFrameBytes: number, shape: 'command' | 'commandStream', kind: 'as_msg' | 'admin'): Buffer {
+  const reply = Buffer.from(raw);
+  if (shape === 'command') {
+    if (reply.length > maxFrameBytes) throw tooLong(reply.length, maxFrameBytes);
+  } else if (kind === 'admin') {
+    for (let offset = 0; offset + PROTO_HEADER_SIZE <= reply.length; ) {
+      const length = decodeProtoHeader(reply.subarray(offset)).length;
+      if (length > maxFrameBytes) throw tooLong(length, maxFrameBytes);
+      offset += PROTO_HEADER_SIZE + length;
+    }
+  } else if (reply.length > maxFrameBytes) {
+    let longest = 0;
+    try {
+      walkAsMsgRecords(reply, (record) => void (longest = Math.max(longest, record.end - record.offset)));
+    } catch {
+      // the fake does not validate a scripted reply's records: the longest well-formed one bounds a frame
+    }
+    if (longest > maxFrameBytes) throw tooLong(longest, maxFrameBytes);
+  }
+  return reply;
+}
+
+function tooLong(length: number, maxFrameBytes: number): Error {
+  return parseError(`declared frame length ${length} exceeds maxFrameBytes ${maxFrameBytes}`);
 }

@@ -17,7 +17,7 @@ import type {
   StreamOptions,
 } from '../node-transport';
 import { encodeInfoRequest } from '../protocol/info';
-import { checkStreamFrame } from './fake-frames';
+import { checkReplySize, checkStreamFrame } from './fake-frames';
 import { backpressuredFrames } from '../net/frame-iterable';
 import { checkCommandCall, checkStreamCall } from '../net/call-checks';
 import { checkConnectOptions, checkLoginOptions, describeValue } from '../net/connect-config';
@@ -327,7 +327,7 @@ export class FakeTransport implements NodeTransport {
   // ---- internals -----------------------------------------------------------------------------
 
   private single$(conn: Connection, shape: 'command' | 'commandStream', request: Request, deadlineMs: number, opts?: CommandOptions): Observable<Buffer> {
-    checkCommandCall(request, deadlineMs, opts);
+    const { kind } = checkCommandCall(request, deadlineMs, opts);
     const bytes = requestBytes(request);
     return operation$<Buffer>(conn, this.scheduler, (state) => ({
       shape,
@@ -337,7 +337,7 @@ export class FakeTransport implements NodeTransport {
       call: () => ({ kind: shape, request: bytes, deadlineMs, options: opts }),
       script: () =>
         this.take(state, shape, shape === 'command' ? state.node.commandQueue : state.node.commandStreamQueue, shape === 'command' ? 'command' : 'commandStream'),
-      toValue: (raw) => ({ value: Buffer.from(raw as Uint8Array), terminal: true }),
+      toValue: (raw, s) => ({ value: checkReplySize(raw as Uint8Array, s.maxFrameBytes, shape, kind), terminal: true }),
     }));
   }
 

@@ -208,6 +208,36 @@ export function describeTransportContract(name: string, makeHarness: () => Harne
       });
     });
 
+    describe('with maxFrameBytes', () => {
+      // a record whose body alone is over the limit: the frame carrying it declares a longer body
+      const BIG = asMsgRecord({ generation: 1, ops: [{ op: 1, name: 'bin1', value: 'x'.repeat(200) }] });
+      let small: Connection;
+      beforeEach(async () => {
+        small = await h.connect({ connectTimeoutMs: 1000, maxFrameBytes: 64 });
+      });
+      afterEach(() => h.transport.close(small));
+
+      it('command$ errors with parse_error, in doubt, when the reply frame is over maxFrameBytes; the handle is then dead', async () => {
+        h.script({ shape: 'command', request: REQ, frames: [asMsgFrame(BIG)], then: 'idle' });
+        expect(await outcome(h.transport.command$(small, REQ, DEADLINE_MS))).toEqual({ values: [], completed: false, error: { code: 'parse_error', inDoubt: true } });
+        expect(small.isOpen).toBeFalse();
+      });
+
+      it('commandStream$ errors with parse_error, in doubt, when a reply frame is over maxFrameBytes; the handle is then dead', async () => {
+        h.script({ shape: 'commandStream', request: REQ, frames: [asMsgFrame(BIG), LAST], then: 'idle' });
+        expect(await outcome(h.transport.commandStream$(small, REQ, DEADLINE_MS))).toEqual({ values: [], completed: false, error: { code: 'parse_error', inDoubt: true } });
+        expect(small.isOpen).toBeFalse();
+      });
+
+      it('command$ takes a reply frame of exactly maxFrameBytes', async () => {
+        const fits = asMsgRecord({ generation: 1, ops: [{ op: 1, name: 'b', value: '' }] });
+        const exact = await h.connect({ connectTimeoutMs: 1000, maxFrameBytes: fits.length });
+        h.script({ shape: 'command', request: REQ, frames: [asMsgFrame(fits)], then: 'idle' });
+        expect(await outcome(h.transport.command$(exact, REQ, DEADLINE_MS))).toEqual({ values: [fits], completed: true });
+        h.transport.close(exact);
+      });
+    });
+
     // design §2: programmer errors throw at call time (before any I/O), of the same class and naming
     // the same option on every transport, so a test on the fake fails where production would
     describe('call-time checks', () => {
