@@ -58,6 +58,25 @@ async function scanClient(): Promise<{ fake: FakeCluster; client: AerospikeClien
   return { fake, client: client!, advance, at: (ms, fn) => void scheduler.schedule(fn, ms) };
 }
 
+/**
+ * Asks `records` for its first record at 0; at 5 ms checks the scan is waiting with one stream asked
+ * for (nothing settled yet); closes the client at 10 ms. Returns how that next() settled, and when.
+ */
+async function nextAcrossCloseAt10(s: Awaited<ReturnType<typeof scanClient>>, records: AsyncIterable<unknown>): Promise<unknown> {
+  let seen: unknown;
+  records[Symbol.asyncIterator]()
+    .next()
+    .then(
+      () => (seen = 'a record'),
+      (error: AerospikeError) => (seen = { at: s.fake.scheduler.now(), code: error.code }),
+    );
+  await s.advance(5);
+  expect({ seen, streams: streams(s.fake) }).toEqual({ seen: undefined, streams: 1 });
+  s.at(10, () => s.client.close());
+  await s.advance(10);
+  return seen;
+}
+
 describe('close() ends every call in flight', () => {
   it('close() while a write waits for a pooled connection to open ends it at once with client_closed, not in doubt', () => {
     runMarbles((r) => {
@@ -180,34 +199,14 @@ describe('close() ends every call in flight', () => {
   it('close() during the pause between scanIterable passes rejects the waiting next() at once with client_closed', async () => {
     const s = await scanClient();
     s.fake.transport.scriptStream('A', new AerospikeError('network_error', 'reset'));
-    let seen: unknown;
-    const records = s.client.scanIterable('test', 'scan', { sleepBetweenRetriesMs: 1000 })[Symbol.asyncIterator]();
-    records.next().then(
-      () => (seen = 'a record'),
-      (error: AerospikeError) => (seen = { at: s.fake.scheduler.now(), code: error.code }),
-    );
     // the first pass failed: the scan pauses
-    await s.advance(5);
-    expect({ seen, streams: streams(s.fake) }).toEqual({ seen: undefined, streams: 1 });
-    s.at(10, () => s.client.close());
-    await s.advance(10);
-    expect(seen).toEqual({ at: 10, code: 'client_closed' });
+    expect(await nextAcrossCloseAt10(s, s.client.scanIterable('test', 'scan', { sleepBetweenRetriesMs: 1000 }))).toEqual({ at: 10, code: 'client_closed' });
   });
 
   it('close() while a scanIterable consumer awaits the next record rejects it at once with client_closed', async () => {
     const s = await scanClient();
     s.fake.transport.scriptStream('A', NEVER);
-    let seen: unknown;
-    const records = s.client.scanIterable('test', 'scan')[Symbol.asyncIterator]();
-    records.next().then(
-      () => (seen = 'a record'),
-      (error: AerospikeError) => (seen = { at: s.fake.scheduler.now(), code: error.code }),
-    );
     // the stream is open, its first frame yet to come
-    await s.advance(5);
-    expect({ seen, streams: streams(s.fake) }).toEqual({ seen: undefined, streams: 1 });
-    s.at(10, () => s.client.close());
-    await s.advance(10);
-    expect(seen).toEqual({ at: 10, code: 'client_closed' });
+    expect(await nextAcrossCloseAt10(s, s.client.scanIterable('test', 'scan'))).toEqual({ at: 10, code: 'client_closed' });
   });
 });
